@@ -1,0 +1,44 @@
+# The two commands: `make book` and `make test`. Each builds .venv from the pinned
+# requirements.txt when it is missing or older than requirements.txt/pyproject.toml.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(BIN):$(PATH)
+# pip's configuration here names local indexes that lack most packages: hide that noise
+QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
+NB ?= book/*.ipynb
+
+.PHONY: book test venv notebooks bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements.txt 2>&1 | { $(QUIET_PIP); }
+	$(BIN)/python -m pip install -q --no-deps -e . 2>&1 | { $(QUIET_PIP); }
+	touch $@
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
+	@echo "book: open _build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Re-execute notebooks in place, top to bottom in a fresh kernel, keeping the
+# progress bars' final state: `make notebooks` or `make notebooks NB=book/01_*.ipynb`.
+notebooks: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.store_widget_state=True \
+	  --ExecutePreprocessor.timeout=600 $(NB)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.notebooks
+
+clean:
+	rm -rf _build $(VENV)

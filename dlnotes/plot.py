@@ -1,0 +1,73 @@
+"""Figure helpers that two or more chapters share. Each draws on ``ax`` (a new
+figure when None), labels its axes and returns the axes."""
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["loss_curves", "decision_boundary", "image_grid"]
+
+
+def _axes(ax, figsize=(6, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def loss_curves(history, *, ax=None, title="Loss per epoch", label=""):
+    """Train (solid) and validation (dashed) loss of a ``fit`` History by epoch."""
+    ax = _axes(ax)
+    epochs = np.arange(1, len(history.train_loss) + 1)
+    prefix = f"{label} " if label else ""
+    line, = ax.plot(epochs, history.train_loss, label=f"{prefix}train")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, "--", color=line.get_color(),
+                label=f"{prefix}validation")
+    if history.best_epoch is not None and history.stopped_early:
+        ax.axvline(history.best_epoch, color="gray", lw=0.8, ls=":")
+    ax.set(xlabel="epoch", ylabel="loss", title=title)
+    ax.legend()
+    return ax
+
+
+def decision_boundary(predict, X, y, *, ax=None, resolution=200, title="Decision boundary"):
+    """Shade the classes ``predict`` assigns over the plane around 2-D points X.
+
+    Args:
+        predict: maps an (M, 2) float array to (M,) integer class labels.
+        X: (N, 2) points; y: (N,) their labels.
+    """
+    ax = _axes(ax, figsize=(5, 5))
+    X = np.asarray(X)
+    pad = 0.1 * (X.max(0) - X.min(0))
+    lo, hi = X.min(0) - pad, X.max(0) + pad
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
+                         np.linspace(lo[1], hi[1], resolution))
+    grid = np.c_[xx.ravel(), yy.ravel()]
+    zz = np.asarray(predict(grid)).reshape(xx.shape)
+    ax.contourf(xx, yy, zz, alpha=0.3, cmap="coolwarm")
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=12, edgecolors="k",
+               linewidths=0.3)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
+    return ax
+
+
+def image_grid(images, labels=None, *, ncols=8, cmap="gray", title=None, size=1.2):
+    """Show (N, H, W) or (N, H, W, 3) images in a grid, with optional captions.
+
+    Returns:
+        the figure (call ``plt.show()`` after it).
+    """
+    images = np.asarray(images)
+    n = len(images)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3),
+                             squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i], cmap=cmap)
+            if labels is not None:
+                ax.set_title(str(labels[i]), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,6 @@
+"""PyTorch implementations: ``nn.Module`` and ``torch.optim.Optimizer`` subclasses.
+
+Names and argument conventions follow torch.nn / torch.optim, so a built-in's
+``state_dict`` loads into ours. Every public name of every module here is
+re-exported. Placement is decided by ``dlnotes.device()`` alone.
+"""

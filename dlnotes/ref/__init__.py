@@ -1,0 +1,6 @@
+"""NumPy reference implementations: explicit forward and backward, NumPy only.
+
+Every public name of every module here is re-exported, so a notebook writes
+``ref.linear_forward(...)`` without knowing which file holds it. This package
+never imports torch: the parity tests compare two independent codes.
+"""
