@@ -98,34 +98,50 @@ def conv2d_forward(x, weight, bias, *, stride=1, padding=0, dilation=1, groups=1
     stride, padding, dilation = _check_conv("conv2d_forward", x, weight, bias, stride,
                                             padding, dilation, groups)
     xp = _pad(x, padding)
-    cols = _windows(xp, weight.shape[2:], stride, dilation)    # (N, C, Ho, Wo, R, S)
-    N, C, Ho, Wo = cols.shape[:4]
-    K, Cg = weight.shape[:2]
-    Kg = K // groups
-    out = np.empty((N, K, Ho, Wo), dtype=np.result_type(x, weight))
-    for g in range(groups):
-        c, k = slice(g * Cg, (g + 1) * Cg), slice(g * Kg, (g + 1) * Kg)
-        # (Kg, Cg, R, S) . (N, Cg, Ho, Wo, R, S) over (c, r, s) -> (Kg, N, Ho, Wo)
-        out[:, k] = np.tensordot(weight[k], cols[:, c], axes=([1, 2, 3], [1, 4, 5])
-                                 ).transpose(1, 0, 2, 3)
+    win = _windows(xp, weight.shape[2:], stride, dilation)     # (N, C, Ho, Wo, R, S)
+    N, C, Ho, Wo, R, S = win.shape
+    K = weight.shape[0]
+    # im2col: one copy into rows (c, r, s) and columns (n, i, j), grouped by g
+    cols = np.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3)).reshape(
+        groups, C // groups * R * S, N * Ho * Wo)
+    wmat = weight.reshape(groups, K // groups, -1)             # (G, Kg, Cg*R*S)
+    out = np.matmul(wmat, cols).reshape(K, N * Ho * Wo)        # (K, N*Ho*Wo)
     if bias is not None:
-        out += bias.reshape(1, K, 1, 1)
-    cache = (x.shape, xp.shape, cols, weight, bias is not None, stride, padding,
-             dilation, groups)
+        out += bias[:, None]
+    out = np.ascontiguousarray(out.reshape(K, N, Ho, Wo).transpose(1, 0, 2, 3))
+    cache = (xp.shape, cols, weight, bias is not None, stride, padding, dilation)
     return out, cache
 
 
-def _col2im(dcols, xp_shape, stride, dilation):
-    """Scatter-add window gradients (N, C, *out, *kernel) into a padded-input array."""
-    dxp = np.zeros(xp_shape, dtype=dcols.dtype)
-    _, _, Ho, Wo, R, S = dcols.shape
-    sh, sw = stride
+def conv2d_backward(dout, cache):
+    """Gradients of conv2d_forward: (dx, dweight, dbias); dbias is None without bias.
+
+    dweight is dout times the im2col matrix; dx multiplies dout by the weights
+    and scatters the columns back onto the input they were copied from (col2im).
+    """
+    xp_shape, cols, weight, has_bias, stride, padding, dilation = cache
+    groups = cols.shape[0]
+    K, Cg, R, S = weight.shape
+    N, _, Ho, Wo = dout.shape
+    dmat = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(
+        groups, K // groups, N * Ho * Wo)                        # (G, Kg, N*Ho*Wo)
+    # (G, Cg*R*S, N*Ho*Wo) @ (G, N*Ho*Wo, Kg): this orientation runs faster in BLAS
+    dweight = np.matmul(cols, dmat.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(
+        weight.shape)
+    wmat = weight.reshape(groups, K // groups, -1)
+    dcols = np.matmul(wmat.transpose(0, 2, 1), dmat).reshape(
+        Cg * groups, R, S, N, Ho, Wo)
+    # col2im: add each kernel offset's columns back at their input positions
+    C, (Hp, Wp), (sh, sw), (dh, dw) = Cg * groups, xp_shape[2:], stride, dilation
+    dxp = np.zeros((C, N, Hp, Wp), dtype=dcols.dtype)
     for r in range(R):
         for s in range(S):
-            h0, w0 = r * dilation[0], s * dilation[1]
-            dxp[:, :, h0:h0 + sh * (Ho - 1) + 1:sh, w0:w0 + sw * (Wo - 1) + 1:sw] += \
-                dcols[..., r, s]
-    return dxp
+            dxp[:, :, r * dh:r * dh + sh * (Ho - 1) + 1:sh,
+                s * dw:s * dw + sw * (Wo - 1) + 1:sw] += dcols[:, r, s]
+    (ph, pw) = padding
+    dx = np.ascontiguousarray(dxp[:, :, ph:Hp - ph, pw:Wp - pw].transpose(1, 0, 2, 3))
+    dbias = dmat.sum(axis=-1).reshape(K) if has_bias else None
+    return dx, dweight, dbias
 
 
 def _crop(a, padding):
@@ -133,28 +149,17 @@ def _crop(a, padding):
     return a[:, :, ph:a.shape[2] - ph, pw:a.shape[3] - pw]
 
 
-def conv2d_backward(dout, cache):
-    """Gradients of conv2d_forward: (dx, dweight, dbias); dbias is None without bias.
-
-    dweight contracts dout with the windows; dx scatters dout . weight back over
-    the windows (col2im) and drops the padding.
-    """
-    x_shape, xp_shape, cols, weight, has_bias, stride, padding, dilation, groups = cache
-    K, Cg = weight.shape[:2]
-    Kg = K // groups
-    N, _, Ho, Wo = dout.shape
-    dweight = np.empty_like(weight)
-    dcols = np.empty((N, Cg * groups, Ho, Wo) + weight.shape[2:], dtype=dout.dtype)
-    for g in range(groups):
-        c, k = slice(g * Cg, (g + 1) * Cg), slice(g * Kg, (g + 1) * Kg)
-        # (N, Kg, Ho, Wo) . (N, Cg, Ho, Wo, R, S) over (n, i, j) -> (Kg, Cg, R, S)
-        dweight[k] = np.tensordot(dout[:, k], cols[:, c], axes=([0, 2, 3], [0, 2, 3]))
-        # (N, Kg, Ho, Wo) . (Kg, Cg, R, S) over k -> (N, Ho, Wo, Cg, R, S)
-        dcols[:, c] = np.tensordot(dout[:, k], weight[k], axes=([1], [0])
-                                   ).transpose(0, 3, 1, 2, 4, 5)
-    dx = _crop(_col2im(dcols, xp_shape, stride, dilation), padding)
-    dbias = dout.sum(axis=(0, 2, 3)) if has_bias else None
-    return np.ascontiguousarray(dx), dweight, dbias
+def _stamp(parts, full_shape, stride):
+    """Add parts (N, C, H, W, R, S) into a (N, C, *full) array: element (h, w, r, s)
+    lands at (h * sh + r, w * sw + s)."""
+    out = np.zeros(full_shape, dtype=parts.dtype)
+    _, _, H, W, R, S = parts.shape
+    sh, sw = stride
+    for r in range(R):
+        for s in range(S):
+            out[:, :, r:r + sh * (H - 1) + 1:sh, s:s + sw * (W - 1) + 1:sw] += \
+                parts[..., r, s]
+    return out
 
 
 def conv2d_forward_naive(x, weight, bias, *, stride=1, padding=0, dilation=1, groups=1):
@@ -253,7 +258,7 @@ def conv_transpose2d_forward(x, weight, bias, *, stride=1, padding=0, output_pad
                          f"{x.shape} and weight shape {weight.shape}")
     # (N, C_in, H, W) . (C_in, C_out, R, S) over C_in -> (N, H, W, C_out, R, S)
     stamps = np.tensordot(x, weight, axes=([1], [0])).transpose(0, 3, 1, 2, 4, 5)
-    out = _crop(_col2im(stamps, (N, weight.shape[1]) + full, stride, (1, 1)), padding)
+    out = _crop(_stamp(stamps, (N, weight.shape[1]) + full, stride), padding)
     out = np.ascontiguousarray(out)
     if bias is not None:
         out += bias.reshape(1, -1, 1, 1)
