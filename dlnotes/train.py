@@ -76,6 +76,8 @@ def evaluate(model, loss_fn, data, *, device=None):
             if is_cls:
                 correct += (out.argmax(1) == y).sum().item()
             n += len(x)
+    if n == 0:
+        raise ValueError("evaluate: expected at least one batch in data, got none")
     return total / n, (correct / n if is_cls else None)
 
 

@@ -74,3 +74,16 @@ def test_decision_boundary_and_image_grid():
     fig = plot.image_grid(np.zeros((5, 4, 4)), labels=list("abcde"), ncols=3)
     assert len(fig.axes) == 6 and fig.axes[4].get_title() == "e"
     plt.close("all")
+
+
+def test_plot_bad_input():
+    with pytest.raises(ValueError, match=r"decision_boundary: X must have shape \(\*, 2\), "
+                                         r"got \(3, 3\)"):
+        plot.decision_boundary(lambda g: g[:, 0], np.zeros((3, 3)), [0, 1, 0])
+    with pytest.raises(ValueError, match=r"image_grid: images must be 3-D or 4-D"):
+        plot.image_grid(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match=r"image_grid: expected one label per image \(2\), "
+                                         r"got 3"):
+        plot.image_grid(np.zeros((2, 4, 4)), labels=[1, 2, 3])
+    with pytest.raises(ValueError, match="loss_curves: expected a History with at least"):
+        plot.loss_curves(History())

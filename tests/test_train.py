@@ -98,6 +98,8 @@ def test_bad_input():
     with pytest.raises(ValueError, match="loader: X and y must have the same length, "
                                          "got 200 and 3"):
         loader(blobs()[0], np.zeros(3))
+    with pytest.raises(ValueError, match="evaluate: expected at least one batch"):
+        evaluate(model, nn.CrossEntropyLoss(), [])
     opt.param_groups[0]["lr"] = -0.1       # torch checks lr only when it is built
     with pytest.raises(ValueError, match=r"fit: the learning rate of param group 0 "
                                          r"must be in \[0, inf\], got -0.1"):
