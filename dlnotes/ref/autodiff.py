@@ -50,7 +50,8 @@ class Value:
 
     def __mul__(self, other):
         other = self._wrap(other, "__mul__")
-        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
+        return Value(self.data * other.data, (self, other), (other.data, self.data),
+                     "*")
 
     def __pow__(self, k):
         if isinstance(k, bool) or not isinstance(k, numbers.Real):

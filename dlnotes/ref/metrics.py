@@ -8,7 +8,8 @@ __all__ = ["accuracy", "precision_recall_f1", "kfold_indices"]
 
 def _labels(func, y_true, y_pred):
     check_array(func, "y_true", y_true, ndim=1, what="(N,)")
-    check_array(func, "y_pred", y_pred, ndim=(1, 2), what="(N,) labels or (N, C) scores")
+    check_array(func, "y_pred", y_pred, ndim=(1, 2),
+                what="(N,) labels or (N, C) scores")
     if len(y_true) != len(y_pred):
         raise ValueError(f"{func}: y_true and y_pred must have the same length, "
                          f"got {len(y_true)} and {len(y_pred)}")
