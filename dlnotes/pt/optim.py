@@ -3,7 +3,8 @@
 Argument names, defaults, validation messages and state keys follow torch.optim;
 each ``step`` mirrors the NumPy rule of the same name in ``dlnotes.ref.optim``
 line by line, written with in-place tensor ops. One tensor at a time (torch's
-``foreach=False`` path); the step count is a Python int.
+``foreach=False`` path); the step count is a Python int (a state_dict saved by
+torch.optim, whose step is a tensor, loads and continues).
 """
 import torch
 
@@ -102,7 +103,7 @@ class Adagrad(_Optimizer):
             state["step"] = 0
             state["sum"] = torch.full_like(p, group["initial_accumulator_value"],
                                            memory_format=torch.preserve_format)
-        state["step"] = step = state["step"] + 1
+        state["step"] = step = int(state["step"]) + 1
         if group["weight_decay"] != 0:
             grad = grad.add(p, alpha=group["weight_decay"])
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
@@ -202,7 +203,7 @@ class Adam(_Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = torch.zeros_like(
                     p, memory_format=torch.preserve_format)
-        state["step"] = step = state["step"] + 1
+        state["step"] = step = int(state["step"]) + 1
         if wd != 0:
             if group["decoupled_weight_decay"]:
                 p.mul_(1 - lr * wd)                                   # AdamW
@@ -245,7 +246,7 @@ class Adamax(_Optimizer):
             state["step"] = 0
             state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             state["exp_inf"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-        state["step"] = step = state["step"] + 1
+        state["step"] = step = int(state["step"]) + 1
         if group["weight_decay"] != 0:
             grad = grad.add(p, alpha=group["weight_decay"])
         exp_avg = state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
@@ -277,7 +278,7 @@ class NAdam(_Optimizer):
             state["mu_product"] = 1.0
             state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-        state["step"] = step = state["step"] + 1
+        state["step"] = step = int(state["step"]) + 1
         bias_correction2 = 1 - beta2 ** step
         if wd != 0:
             if group["decoupled_weight_decay"]:
@@ -286,7 +287,7 @@ class NAdam(_Optimizer):
                 grad = grad.add(p, alpha=wd)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * md))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * md))
-        state["mu_product"] = mu_product = state["mu_product"] * mu
+        state["mu_product"] = mu_product = float(state["mu_product"]) * mu
         exp_avg = state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
         exp_avg_sq = state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         denom = exp_avg_sq.div(bias_correction2).sqrt_().add_(group["eps"])
