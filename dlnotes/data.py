@@ -59,7 +59,7 @@ def _co2():
 
     s = sm.datasets.co2.load_pandas().data["co2"].interpolate()
     idx = s.index
-    years = idx.year + (idx.dayofyear - 1) / 365.25
+    years = idx.year + (idx.day_of_year - 1) / 365.25
     return np.asarray(years, dtype=np.float64), s.to_numpy(dtype=np.float64)
 
 

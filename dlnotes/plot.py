@@ -3,6 +3,8 @@ figure when None), labels its axes and returns the axes."""
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ._validate import check_array, check_positive
+
 __all__ = ["loss_curves", "decision_boundary", "image_grid"]
 
 
@@ -14,6 +16,9 @@ def _axes(ax, figsize=(6, 4)):
 
 def loss_curves(history, *, ax=None, title="Loss per epoch", label=""):
     """Train (solid) and validation (dashed) loss of a ``fit`` History by epoch."""
+    if not getattr(history, "train_loss", None):
+        raise ValueError("loss_curves: expected a History with at least one epoch, "
+                         f"got {history!r}")
     ax = _axes(ax)
     epochs = np.arange(1, len(history.train_loss) + 1)
     prefix = f"{label} " if label else ""
@@ -35,8 +40,10 @@ def decision_boundary(predict, X, y, *, ax=None, resolution=200, title="Decision
         predict: maps an (M, 2) float array to (M,) integer class labels.
         X: (N, 2) points; y: (N,) their labels.
     """
-    ax = _axes(ax, figsize=(5, 5))
     X = np.asarray(X)
+    check_array("decision_boundary", "X", X, ndim=2, shape=(None, 2), what="(N, 2)")
+    check_positive("decision_boundary", "resolution", resolution, integer=True)
+    ax = _axes(ax, figsize=(5, 5))
     pad = 0.1 * (X.max(0) - X.min(0))
     lo, hi = X.min(0) - pad, X.max(0) + pad
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
@@ -57,6 +64,12 @@ def image_grid(images, labels=None, *, ncols=8, cmap="gray", title=None, size=1.
         the figure (call ``plt.show()`` after it).
     """
     images = np.asarray(images)
+    check_array("image_grid", "images", images, ndim=(3, 4),
+                what="(N, H, W) or (N, H, W, 3)")
+    check_positive("image_grid", "ncols", ncols, integer=True)
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(f"image_grid: expected one label per image ({len(images)}), "
+                         f"got {len(labels)}")
     n = len(images)
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3),

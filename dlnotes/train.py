@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ._validate import check_array, check_positive
+from ._validate import check_array, check_number, check_positive
 
 __all__ = ["fit", "evaluate", "loader", "History", "TrainingDiverged"]
 
@@ -76,6 +76,8 @@ def evaluate(model, loss_fn, data, *, device=None):
             if is_cls:
                 correct += (out.argmax(1) == y).sum().item()
             n += len(x)
+    if n == 0:
+        raise ValueError("evaluate: expected at least one batch in data, got none")
     return total / n, (correct / n if is_cls else None)
 
 
@@ -105,6 +107,9 @@ def fit(model, loss_fn, optimizer, train_data, *, epochs, val_data=None, patienc
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"fit: optimizer must be a torch.optim.Optimizer, "
                         f"got {type(optimizer).__name__}")
+    for i, group in enumerate(optimizer.param_groups):   # a reader may have set it
+        check_number("fit", f"the learning rate of param group {i}", group.get("lr", 0),
+                     low=0)
     device = _device(device)
     model.to(device)
     hist = History()
