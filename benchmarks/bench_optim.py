@@ -3,7 +3,9 @@
 One ``step()`` over an MLP's parameters (784-256-128-10: 6 tensors, 235k values)
 with fixed gradients. Ours updates one tensor at a time, so the fair comparison
 is torch's ``foreach=False``; the ``foreach=True`` rows show what torch's fused
-multi-tensor kernels add (ours has no such path).
+multi-tensor kernels add (ours has no such path). On a busy machine run it with
+``--threads 1``: each step is a few element-wise ops on ~100k values, and with two
+threads the timings of both sides swing wildly when a core is taken away.
 """
 import torch
 from torch import nn
