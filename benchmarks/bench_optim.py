@@ -28,8 +28,8 @@ CASES = [
 
 def _model():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                          nn.Linear(128, 10))
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
+                          nn.ReLU(), nn.Linear(128, 10))
     for p in model.parameters():
         p.grad = 1e-3 * torch.randn_like(p)
     return model
@@ -42,4 +42,5 @@ def cases():
             ours = getattr(pt.optim, name)(_model().parameters(), **hp)
             theirs = getattr(torch.optim, name)(_model().parameters(), **hp,
                                                 foreach=foreach)
-            yield (f"optim {label} step, torch foreach={foreach}", ours.step, theirs.step)
+            case = f"optim {label} step, torch foreach={foreach}"
+            yield case, ours.step, theirs.step

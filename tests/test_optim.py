@@ -26,7 +26,8 @@ TORCH_CASES = [
     ("AdamW", [dict(), dict(lr=1e-2, weight_decay=0.1, amsgrad=True)]),
     ("Adamax", [dict(), dict(lr=1e-2, betas=(0.5, 0.9), weight_decay=0.1)]),
     ("NAdam", [dict(), dict(lr=1e-2, weight_decay=0.1),
-               dict(weight_decay=0.1, decoupled_weight_decay=True, momentum_decay=0.01)]),
+               dict(weight_decay=0.1, decoupled_weight_decay=True,
+                    momentum_decay=0.01)]),
 ]
 TORCH_PARAMS = [(name, hp) for name, combos in TORCH_CASES for hp in combos]
 
@@ -138,7 +139,7 @@ def _grad(p, t, rng):
 
 
 @pytest.mark.parametrize("rule,name,hp,extra", RULE_CASES,
-                         ids=[f"{r.__name__}-{i}" for i, (r, *_) in enumerate(RULE_CASES)])
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(RULE_CASES)])
 def test_numpy_rule_matches_ours_step_for_step(rule, name, hp, extra):
     rng = np.random.default_rng(0)
     p_np = rng.standard_normal((4, 3))
@@ -190,7 +191,8 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("name,hp", BAD, ids=[f"{n}-{i}" for i, (n, _) in enumerate(BAD)])
+@pytest.mark.parametrize("name,hp", BAD,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(BAD)])
 def test_invalid_hyperparameters_raise_like_torch(name, hp):
     p = [torch.zeros(2, requires_grad=True)]
     with pytest.raises(ValueError) as theirs:
@@ -248,7 +250,8 @@ def test_schedule_values():
     assert ref.linear_decay(5, lr0=1.0, total_steps=10) == 0.5
     assert ref.linear_decay(50, lr0=1.0, total_steps=10) == 0.0
     assert ref.step_decay(25, lr0=1.0, step_size=10) == pytest.approx(0.01)
-    warm = [ref.warmup_cosine(i, lr0=1.0, warmup_steps=4, total_steps=8) for i in range(9)]
+    warm = [ref.warmup_cosine(i, lr0=1.0, warmup_steps=4, total_steps=8)
+            for i in range(9)]
     np.testing.assert_allclose(warm[:5], [0.25, 0.5, 0.75, 1.0, 1.0])
     assert warm[6] == pytest.approx(0.5) and warm[8] == pytest.approx(0.0)
     with pytest.raises(ValueError, match="step_decay: step_size"):

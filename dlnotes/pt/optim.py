@@ -22,6 +22,10 @@ def _check_common(lr, eps, weight_decay):
     _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
 
 
+def _zeros(p):
+    return torch.zeros_like(p, memory_format=torch.preserve_format)
+
+
 def _check_betas(betas):
     for i, beta in enumerate(betas):
         _check(0.0 <= beta < 1.0, f"beta parameter at index {i}", beta)
@@ -32,7 +36,7 @@ class _Optimizer(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
+        """One update; the optional ``closure`` re-evaluates and returns the loss."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
@@ -54,7 +58,7 @@ class _Optimizer(torch.optim.Optimizer):
 
 
 class SGD(_Optimizer):
-    """Stochastic gradient descent with optional (Nesterov) momentum, as torch.optim.SGD.
+    """SGD with optional (Nesterov) momentum, as torch.optim.SGD.
 
     Mirrors ``ref.sgd_step``, ``ref.momentum_step`` and ``ref.nesterov_step``.
     """
@@ -129,19 +133,20 @@ class RMSprop(_Optimizer):
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["square_avg"] = _zeros(p)
             if group["centered"]:
-                state["grad_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                state["grad_avg"] = _zeros(p)
             if momentum > 0:
-                state["momentum_buffer"] = torch.zeros_like(
-                    p, memory_format=torch.preserve_format)
+                state["momentum_buffer"] = _zeros(p)
         state["step"] += 1
         if group["weight_decay"] != 0:
             grad = grad.add(p, alpha=group["weight_decay"])
-        square_avg = state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+        square_avg = state["square_avg"].mul_(alpha)
+        square_avg.addcmul_(grad, grad, value=1 - alpha)
         if group["centered"]:
             grad_avg = state["grad_avg"].mul_(alpha).add_(grad, alpha=1 - alpha)
-            avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_().add_(group["eps"])
+            avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+            avg.add_(group["eps"])
         else:
             avg = square_avg.sqrt().add_(group["eps"])
         if momentum > 0:
@@ -168,8 +173,8 @@ class Adadelta(_Optimizer):
         rho, eps = group["rho"], group["eps"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["square_avg"] = _zeros(p)
+            state["acc_delta"] = _zeros(p)
         state["step"] += 1
         if group["weight_decay"] != 0:
             grad = grad.add(p, alpha=group["weight_decay"])
@@ -198,11 +203,10 @@ class Adam(_Optimizer):
         beta1, beta2 = group["betas"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["exp_avg"] = _zeros(p)
+            state["exp_avg_sq"] = _zeros(p)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = torch.zeros_like(
-                    p, memory_format=torch.preserve_format)
+                state["max_exp_avg_sq"] = _zeros(p)
         state["step"] = step = int(state["step"]) + 1
         if wd != 0:
             if group["decoupled_weight_decay"]:
@@ -210,7 +214,8 @@ class Adam(_Optimizer):
             else:
                 grad = grad.add(p, alpha=wd)                          # L2
         exp_avg = state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
-        exp_avg_sq = state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        exp_avg_sq = state["exp_avg_sq"].mul_(beta2)
+        exp_avg_sq.addcmul_(grad, grad, value=1 - beta2)
         if group["amsgrad"]:
             exp_avg_sq = torch.maximum(state["max_exp_avg_sq"], exp_avg_sq,
                                        out=state["max_exp_avg_sq"])
@@ -220,7 +225,8 @@ class Adam(_Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay, as torch.optim.AdamW; mirrors ``ref.adamw_step``."""
+    """Adam with decoupled weight decay, as torch.optim.AdamW;
+    mirrors ``ref.adamw_step``."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False):
@@ -244,14 +250,14 @@ class Adamax(_Optimizer):
         beta1, beta2 = group["betas"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            state["exp_inf"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["exp_avg"] = _zeros(p)
+            state["exp_inf"] = _zeros(p)
         state["step"] = step = int(state["step"]) + 1
         if group["weight_decay"] != 0:
             grad = grad.add(p, alpha=group["weight_decay"])
         exp_avg = state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
-        exp_inf = torch.maximum(state["exp_inf"].mul_(beta2), grad.abs().add_(group["eps"]),
-                                out=state["exp_inf"])
+        exp_inf = state["exp_inf"]
+        torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(group["eps"]), out=exp_inf)
         clr = group["lr"] / (1 - beta1 ** step)
         p.addcdiv_(exp_avg, exp_inf, value=-clr)
 
@@ -267,7 +273,8 @@ class NAdam(_Optimizer):
         _check(0.0 <= momentum_decay, "momentum_decay value", momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+                        decoupled_weight_decay=decoupled_weight_decay,
+                        maximize=maximize)
         super().__init__(params, defaults)
 
     def _update(self, p, grad, state, group):
@@ -276,8 +283,8 @@ class NAdam(_Optimizer):
         if not state:
             state["step"] = 0
             state["mu_product"] = 1.0
-            state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["exp_avg"] = _zeros(p)
+            state["exp_avg_sq"] = _zeros(p)
         state["step"] = step = int(state["step"]) + 1
         bias_correction2 = 1 - beta2 ** step
         if wd != 0:
@@ -289,7 +296,8 @@ class NAdam(_Optimizer):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * md))
         state["mu_product"] = mu_product = float(state["mu_product"]) * mu
         exp_avg = state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
-        exp_avg_sq = state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        exp_avg_sq = state["exp_avg_sq"].mul_(beta2)
+        exp_avg_sq.addcmul_(grad, grad, value=1 - beta2)
         denom = exp_avg_sq.div(bias_correction2).sqrt_().add_(group["eps"])
         p.addcdiv_(grad, denom, value=-lr * (1 - mu) / (1 - mu_product))
         p.addcdiv_(exp_avg, denom, value=-lr * mu_next / (1 - mu_product * mu_next))

@@ -154,7 +154,7 @@ def adam_step(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
 
 def adamw_step(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
                weight_decay=1e-2, amsgrad=False):
-    """AdamW: Adam with decoupled weight decay, p <- p (1 - lr wd) before Adam's step."""
+    """AdamW: decoupled weight decay, p <- p (1 - lr wd), then Adam's step."""
     _nonneg("adamw_step", lr=lr, weight_decay=weight_decay)
     param = param * (1 - lr * weight_decay)
     return adam_step(param, grad, state, lr=lr, betas=betas, eps=eps, amsgrad=amsgrad)
@@ -277,5 +277,6 @@ def warmup_cosine(t, *, lr0, warmup_steps, total_steps, min_lr=0.0):
                  low_open=True, integer=True)
     if t < warmup_steps:
         return lr0 * (t + 1) / warmup_steps
-    frac = min(t - warmup_steps, total_steps - warmup_steps) / (total_steps - warmup_steps)
+    span = total_steps - warmup_steps
+    frac = min(t - warmup_steps, span) / span
     return min_lr + (lr0 - min_lr) * (1 + math.cos(math.pi * frac)) / 2
