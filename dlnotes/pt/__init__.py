@@ -5,3 +5,4 @@ Names and argument conventions follow torch.nn / torch.optim, so a built-in's
 re-exported. Placement is decided by ``dlnotes.device()`` alone.
 """
 from .mlp import *  # noqa: F401,F403
+from . import optim  # noqa: F401  (pt.optim.Adam, ...: names like torch.optim)

@@ -12,3 +12,5 @@ from .linear import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .mlp import *  # noqa: F401,F403
+from .optim import *  # noqa: F401,F403
+from .functions import *  # noqa: F401,F403
