@@ -43,7 +43,8 @@ def cases():
         hp = dict(stride=stride, padding=padding)
         theirs = _torch(x, w, b, dout, **hp)
         yield (f"conv2d fwd+bwd {name}",
-               _pair(ref.conv2d_forward, ref.conv2d_backward, x, w, b, dout, **hp), theirs)
+               _pair(ref.conv2d_forward, ref.conv2d_backward, x, w, b, dout, **hp),
+               theirs)
         yield (f"conv2d naive fwd+bwd {name}",
                _pair(ref.conv2d_forward_naive, ref.conv2d_backward_naive, x, w, b, dout,
                      **hp), theirs)

@@ -68,7 +68,8 @@ def test_resnet_block_and_resnet18_params():
     assert plain.num_params() == down.num_params() - conv(64, 128, 1, False) - bn(128)
     hand = conv(3, 64, 7, False) + bn(64) + 2 * same.num_params()
     for c in (128, 256, 512):
-        hand += pt.BasicBlock(c // 2, c, 2).num_params() + pt.BasicBlock(c, c).num_params()
+        hand += pt.BasicBlock(c // 2, c, 2).num_params()
+        hand += pt.BasicBlock(c, c).num_params()
     hand += fc(512, 1000)
     model = pt.resnet18()
     assert model.num_params() == hand == 11_689_512

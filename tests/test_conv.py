@@ -10,7 +10,7 @@ from dlnotes.check import check_grads, check_parity, max_abs_diff
 
 # (x shape, weight shape, hyperparameters)
 CONV_CASES = [
-    ((1, 3, 7, 7), (4, 3, 3, 3), dict()),                                   # N = 1, p = 0
+    ((1, 3, 7, 7), (4, 3, 3, 3), dict()),                               # N = 1, p = 0
     ((2, 3, 8, 9), (5, 3, 3, 3), dict(stride=2, padding=1)),
     ((2, 2, 9, 7), (3, 2, 3, 3), dict(dilation=2, padding=2)),
     ((2, 3, 7, 10), (4, 3, 2, 4), dict(stride=(1, 2), padding=(1, 0))),     # non-square
@@ -34,12 +34,13 @@ def test_conv2d_matches_torch(forward, backward, xs, ws, hp):
 @pytest.mark.parametrize("xs,ws,hp", CONV_CASES, ids=IDS)
 def test_naive_conv2d_agrees_with_fast(xs, ws, hp):
     rng = np.random.default_rng(1)
-    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    x, w, b = (rng.standard_normal(s) for s in (xs, ws, ws[0]))
     out, cache = ref.conv2d_forward(x, w, b, **hp)
     out_n, cache_n = ref.conv2d_forward_naive(x, w, b, **hp)
     dout = rng.standard_normal(out.shape)
     assert max_abs_diff(out, out_n) < 1e-12
-    for g, gn in zip(ref.conv2d_backward(dout, cache), ref.conv2d_backward_naive(dout, cache_n)):
+    grads = ref.conv2d_backward(dout, cache)
+    for g, gn in zip(grads, ref.conv2d_backward_naive(dout, cache_n)):
         assert max_abs_diff(g, gn) < 1e-12
 
 
@@ -100,7 +101,8 @@ def test_conv_transpose2d_matches_torch(xs, ws, hp):
 def test_pixel_shuffle_and_conv3d_match_torch():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 12, 3, 4))
-    assert max_abs_diff(ref.pixel_shuffle(x, 2), F.pixel_shuffle(torch.tensor(x), 2)) == 0
+    expected = F.pixel_shuffle(torch.tensor(x), 2)
+    assert max_abs_diff(ref.pixel_shuffle(x, 2), expected) == 0
     x, w, b = (rng.standard_normal(s) for s in [(2, 2, 5, 6, 7), (3, 2, 3, 3, 2), (3,)])
     out, _ = ref.conv3d_forward(x, w, b, stride=(1, 2, 1), padding=1)
     expected = F.conv3d(*map(torch.tensor, (x, w, b)), stride=(1, 2, 1), padding=1)
@@ -116,10 +118,12 @@ def test_receptive_field_worked_example():
 
 
 @pytest.mark.parametrize("w,f,p,s,d", [(32, 5, 0, 1, 1), (227, 11, 0, 4, 1),
-                                       (7, 3, 1, 2, 1), (10, 3, 2, 1, 2), (8, 2, 0, 2, 1)])
+                                       (7, 3, 1, 2, 1), (10, 3, 2, 1, 2),
+                                       (8, 2, 0, 2, 1)])
 def test_conv_output_size_matches_torch(w, f, p, s, d):
     conv = torch.nn.Conv2d(1, 1, f, stride=s, padding=p, dilation=d)
-    assert ref.conv_output_size(w, f, p, s, d) == conv(torch.zeros(1, 1, w, w)).shape[-1]
+    expected = conv(torch.zeros(1, 1, w, w)).shape[-1]
+    assert ref.conv_output_size(w, f, p, s, d) == expected
 
 
 def _arrays(xs, ws):
@@ -128,15 +132,17 @@ def _arrays(xs, ws):
 
 
 @pytest.mark.parametrize("xs,ws,hp,match", [
-    ((2, 3, 5, 5), (4, 2, 3, 3), {}, r"x has 3 channels but weight expects 2.*"
-                                     r"x shape \(2, 3, 5, 5\), weight shape \(4, 2, 3, 3\)"),
+    ((2, 3, 5, 5), (4, 2, 3, 3), {},
+     r"x has 3 channels but weight expects 2.*"
+     r"x shape \(2, 3, 5, 5\), weight shape \(4, 2, 3, 3\)"),
     ((2, 3, 4, 4), (4, 3, 7, 7), dict(padding=1), r"larger than the padded input \(6\)"
                                                  r".*x shape \(2, 3, 4, 4\)"),
     ((2, 3, 5, 5), (4, 3, 3, 3), dict(dilation=3), r"extent 7 with dilation 3"),
     ((2, 3, 5, 5), (4, 3, 3, 3), dict(stride=0), r"stride must be >= 1, got 0"),
     ((2, 4, 5, 5), (6, 2, 3, 3), dict(groups=3), r"groups=3 must divide.*"
                                                 r"x shape \(2, 4, 5, 5\)"),
-    ((2, 3, 5), (4, 3, 3, 3), {}, r"x must be 4-D \(N, C, H, W\), got shape \(2, 3, 5\)"),
+    ((2, 3, 5), (4, 3, 3, 3), {},
+     r"x must be 4-D \(N, C, H, W\), got shape \(2, 3, 5\)"),
 ])
 @pytest.mark.parametrize("forward", [ref.conv2d_forward, ref.conv2d_forward_naive])
 def test_conv2d_bad_input_raises_naming_the_shapes(forward, xs, ws, hp, match):

@@ -238,7 +238,8 @@ class GoogLeNet(CountMixin, nn.Module):
                   for b in self.BLOCKS]
         self.features = nn.Sequential(*stem, *blocks)
         self.classifier = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                                        nn.Dropout(dropout), nn.Linear(1024, num_classes))
+                                        nn.Dropout(dropout),
+                                        nn.Linear(1024, num_classes))
 
     def forward(self, x):
         return self.classifier(self.features(x))

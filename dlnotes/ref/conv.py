@@ -82,7 +82,8 @@ def _windows(xp, kernel, stride, dilation):
 def conv2d_forward(x, weight, bias, *, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation, as torch.nn.functional.conv2d, by im2col.
 
-    out[n, k, i, j] = b[k] + sum_{c,r,s} w[k, c, r, s] x_pad[n, c, i*sh + r*dh, j*sw + s*dw]
+    out[n, k, i, j] = b[k]
+        + sum_{c,r,s} w[k, c, r, s] x_pad[n, c, i*sh + r*dh, j*sw + s*dw]
 
     Args:
         x: (N, C, H, W)

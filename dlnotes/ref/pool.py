@@ -63,7 +63,7 @@ def maxpool2d_forward(x, *, kernel_size, stride=None, padding=0):
     kernel, stride, padding = _check_pool("maxpool2d_forward", x, kernel_size,
                                           stride, padding)
     xp_shape, win = _pool_windows(x, kernel, stride, padding, -np.inf)
-    flat = win.reshape(win.shape[:4] + (-1,))             # copies: (N, C, Ho, Wo, kh*kw)
+    flat = win.reshape(win.shape[:4] + (-1,))            # copy: (N, C, Ho, Wo, kh*kw)
     arg = flat.argmax(axis=-1)                           # first maximum, as torch
     out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
     return out, (arg, xp_shape, kernel, stride, padding)
