@@ -4,3 +4,5 @@ Names and argument conventions follow torch.nn / torch.optim, so a built-in's
 ``state_dict`` loads into ours. Every public name of every module here is
 re-exported. Placement is decided by ``dlnotes.device()`` alone.
 """
+
+from .norm import *  # noqa: F401,F403
