@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from ._validate import check_array, check_number
 
-__all__ = ["affine", "shift", "rotate", "scale", "flip", "random_affine"]
+__all__ = ["affine", "shift", "rotate", "scale", "flip", "random_affine", "AugmentedBatches"]
 
 
 def _per_image(func, name, value, n):
@@ -118,3 +118,25 @@ def random_affine(images, *, max_degrees=15.0, max_shift=2.0, scale_range=(0.9, 
     return affine(images, degrees=uniform(-max_degrees, max_degrees),
                   factor=uniform(lo, hi), dx=uniform(-max_shift, max_shift),
                   dy=uniform(-max_shift, max_shift))
+
+
+class AugmentedBatches:
+    """Wrap re-iterable batches ``(x, y)`` (e.g. ``train.loader``) so that every
+    pass draws fresh ``random_affine`` warps of x; ``fit`` accepts it as train_data.
+
+    Args:
+        batches: re-iterable (x, y) pairs with x of shape (B, H, W) or (B, C, H, W)
+        seed: seeds the warps' generator once, so a run is reproducible
+        **kwargs: passed to random_affine (max_degrees, max_shift, scale_range)
+    """
+
+    def __init__(self, batches, *, seed=0, **kwargs):
+        self.batches, self.kwargs = batches, kwargs
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for x, y in self.batches:
+            yield random_affine(x, generator=self.generator, **self.kwargs), y

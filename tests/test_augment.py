@@ -55,3 +55,14 @@ def test_bad_input_raises():
         augment.shift(np.zeros((2, 4, 4), dtype=np.float32), [1, 2, 3], 0)
     with pytest.raises(ValueError, match="factor must be > 0"):
         augment.scale(np.zeros((2, 4, 4), dtype=np.float32), 0.0)
+
+
+def test_augmented_batches_warp_every_pass_and_keep_labels():
+    x = torch.rand(6, 1, 8, 8)
+    y = torch.arange(6)
+    batches = [(x[:3], y[:3]), (x[3:], y[3:])]
+    aug = augment.AugmentedBatches(batches, seed=0, max_degrees=20)
+    first, second = list(aug), list(aug)
+    assert len(aug) == 2 and torch.equal(first[1][1], y[3:])
+    assert first[0][0].shape == (3, 1, 8, 8)
+    assert not torch.allclose(first[0][0], second[0][0])
