@@ -149,6 +149,10 @@ def test_groupnorm_matches_torch_and_finite_differences(shape, groups):
 def test_groupnorm_bad_groups_raises():
     with pytest.raises(ValueError, match="divide into num_groups=4"):
         ref.groupnorm_forward(np.zeros((2, 6, 3)), np.ones(6), np.zeros(6), num_groups=4)
+    with pytest.raises(ValueError, match=r"x must be 2-D .*\(N, C, \*spatial\)"):
+        ref.groupnorm_forward(np.zeros(6), np.ones(6), np.zeros(6), num_groups=2)
+    with pytest.raises(ValueError, match="gamma must have shape"):
+        ref.groupnorm_forward(np.zeros((2, 6, 3)), np.ones(3), np.zeros(6), num_groups=2)
 
 
 def torch_in(x, gamma, beta, *, eps=1e-5):

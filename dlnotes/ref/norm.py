@@ -154,7 +154,7 @@ def groupnorm_forward(x, gamma, beta, *, num_groups, eps=1e-5):
         cache: what groupnorm_backward needs
     """
     func = "groupnorm_forward"
-    check_array(func, "x", x, ndim=range(2, 9), floating=True, what="(N, C, *spatial)")
+    check_array(func, "x", x, ndim=(2, 3, 4, 5), floating=True, what="(N, C, *spatial)")
     N, C = x.shape[:2]
     check_positive(func, "num_groups", num_groups, integer=True)
     if C % num_groups:
@@ -219,7 +219,7 @@ def weightnorm_forward(v, g):
         cache: what weightnorm_backward needs
     """
     func = "weightnorm_forward"
-    check_array(func, "v", v, ndim=range(1, 9), floating=True)
+    check_array(func, "v", v, ndim=(1, 2, 3, 4, 5), floating=True)
     check_array(func, "g", g, shape=(v.shape[0],), floating=True)
     shape = (-1,) + (1,) * (v.ndim - 1)
     norm = np.sqrt((v ** 2).sum(axis=tuple(range(1, v.ndim)), keepdims=True))
