@@ -4,6 +4,8 @@ Every public name of every module here is re-exported, so a notebook writes
 ``ref.linear_forward(...)`` without knowing which file holds it. This package
 never imports torch: the parity tests compare two independent codes.
 """
+from .optim import *  # noqa: F401,F403
+from .functions import *  # noqa: F401,F403
 
 from .norm import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
