@@ -1,0 +1,46 @@
+"""The multilayer perceptron as a torch.nn.Module."""
+from torch import nn
+
+from .._validate import check_choice, check_positive
+
+__all__ = ["MLP"]
+
+_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
+                "leaky_relu": nn.LeakyReLU, "softplus": nn.Softplus, "elu": nn.ELU,
+                "selu": nn.SELU}
+
+
+class MLP(nn.Module):
+    """Linear -> activation -> ... -> Linear (scores, no final activation).
+
+    Args:
+        sizes: layer widths [D_in, H_1, ..., D_out], at least two.
+        activation: one of "sigmoid", "tanh", "relu", "leaky_relu", "softplus",
+            "elu", "selu" (the same names as ``ref.MLP``).
+    Shape:
+        (N, D_in) -> (N, D_out); inputs with more dimensions are flattened
+        after the first, so (N, 8, 8) images go in directly.
+    """
+
+    def __init__(self, sizes, activation="relu"):
+        super().__init__()
+        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+            raise ValueError(f"MLP: sizes must be a list of at least 2 layer widths, "
+                             f"got {sizes!r}")
+        for s in sizes:
+            check_positive("MLP", "each layer width", s, integer=True)
+        check_choice("MLP", "activation", activation, tuple(_ACTIVATIONS))
+        layers = []
+        for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(nn.Linear(d_in, d_out))
+            if i < len(sizes) - 2:
+                layers.append(_ACTIVATIONS[activation]())
+        self.layers = nn.Sequential(*layers)
+
+    @property
+    def linears(self):
+        """The nn.Linear layers, first to last."""
+        return [m for m in self.layers if isinstance(m, nn.Linear)]
+
+    def forward(self, x):
+        return self.layers(x.flatten(1))
