@@ -14,5 +14,7 @@ from .metrics import *  # noqa: F401,F403
 from .mlp import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
 from .functions import *  # noqa: F401,F403
+from .norm import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
