@@ -89,6 +89,16 @@ def check_positive(func, name, value, *, integer=False):
     return check_number(func, name, value, low=0, low_open=True, integer=integer)
 
 
+def check_layer_sizes(func, sizes):
+    """Check a list of layer widths [D_in, H_1, ..., D_out]: at least two, each > 0."""
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        raise ValueError(f"{func}: sizes must be a list of at least 2 layer widths, "
+                         f"got {sizes!r}")
+    for s in sizes:
+        check_positive(func, "each layer width", s, integer=True)
+    return list(sizes)
+
+
 def check_choice(func, name, value, choices):
     """Check that ``value`` is one of ``choices`` (a string option, a data set name)."""
     if value not in choices:

@@ -51,3 +51,12 @@ def test_check_choice_and_labels():
         v.check_labels("f", "y", np.array([0.0, 1.0]), 3)
     with pytest.raises(ValueError, match=r"f: pred and target must have the same shape"):
         v.check_same_shape("f", ("pred", "target"), np.zeros(2), np.zeros(3))
+
+
+def test_check_layer_sizes():
+    assert v.check_layer_sizes("f", (3, 4)) == [3, 4]
+    with pytest.raises(ValueError, match=r"f: sizes must be a list of at least 2 layer "
+                                         r"widths, got \[3\]"):
+        v.check_layer_sizes("f", [3])
+    with pytest.raises(ValueError, match=r"f: each layer width must be in \(0, inf\], got 0"):
+        v.check_layer_sizes("f", [3, 0])

@@ -1,7 +1,7 @@
 """The multilayer perceptron as a torch.nn.Module."""
 from torch import nn
 
-from .._validate import check_choice, check_positive
+from .._validate import check_choice, check_layer_sizes
 
 __all__ = ["MLP"]
 
@@ -24,11 +24,7 @@ class MLP(nn.Module):
 
     def __init__(self, sizes, activation="relu"):
         super().__init__()
-        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-            raise ValueError(f"MLP: sizes must be a list of at least 2 layer widths, "
-                             f"got {sizes!r}")
-        for s in sizes:
-            check_positive("MLP", "each layer width", s, integer=True)
+        check_layer_sizes("MLP", sizes)
         check_choice("MLP", "activation", activation, tuple(_ACTIVATIONS))
         layers = []
         for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):

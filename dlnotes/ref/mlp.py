@@ -8,7 +8,7 @@ samples, so the transposes sit where numpy's batched layout puts them).
 """
 import numpy as np
 
-from .._validate import check_array, check_choice, check_positive
+from .._validate import check_array, check_choice, check_layer_sizes
 from .activations import ACTIVATIONS
 from .init import kaiming_uniform
 from .linear import linear_backward, linear_forward
@@ -30,11 +30,7 @@ class MLP:
     """
 
     def __init__(self, sizes, activation="relu", *, rng=None):
-        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-            raise ValueError(f"MLP: sizes must be a list of at least 2 layer widths, "
-                             f"got {sizes!r}")
-        for s in sizes:
-            check_positive("MLP", "each layer width", s, integer=True)
+        check_layer_sizes("MLP", sizes)
         check_choice("MLP", "activation", activation, tuple(ACTIVATIONS))
         self.sizes, self.activation = list(sizes), activation
         self._f, self._df = ACTIVATIONS[activation]
