@@ -20,8 +20,8 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"]
 
 FIRST_CELL = f'''\
-# Set-up: on Colab, install dlnotes from the book's repository; everywhere, seed
-# every generator and fix the thread count so the outputs match the book's.
+# Set-up. On Colab: install dlnotes from the book's repository.
+# Everywhere: seed every generator and fix the thread count.
 import sys
 if "google.colab" in sys.modules:
     %pip install -q "dlnotes @ git+{REPO_URL}"
