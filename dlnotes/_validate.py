@@ -89,14 +89,24 @@ def check_positive(func, name, value, *, integer=False):
     return check_number(func, name, value, low=0, low_open=True, integer=integer)
 
 
+def check_sizes(func, name, sizes, *, expected, item):
+    """Check a list or tuple of at least two positive integers (layer widths, a shape).
+
+    ``expected`` describes it in the message, ``item`` names one entry, e.g.
+    ``check_sizes("MLP", "sizes", s, expected="a list of at least 2 layer widths",
+    item="each layer width")``.
+    """
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        raise ValueError(f"{func}: {name} must be {expected}, got {sizes!r}")
+    for size in sizes:
+        check_positive(func, item, size, integer=True)
+    return tuple(int(size) for size in sizes)
+
+
 def check_layer_sizes(func, sizes):
     """Check a list of layer widths [D_in, H_1, ..., D_out]: at least two, each > 0."""
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"{func}: sizes must be a list of at least 2 layer widths, "
-                         f"got {sizes!r}")
-    for s in sizes:
-        check_positive(func, "each layer width", s, integer=True)
-    return list(sizes)
+    return list(check_sizes(func, "sizes", sizes, expected="a list of at least 2 "
+                            "layer widths", item="each layer width"))
 
 
 def check_choice(func, name, value, choices):

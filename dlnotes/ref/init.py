@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .._validate import check_choice, check_number, check_positive
+from .._validate import check_choice, check_number, check_positive, check_sizes
 
 __all__ = ["calculate_gain", "fans", "xavier_uniform", "xavier_normal",
            "kaiming_uniform", "kaiming_normal", "lecun_normal"]
@@ -49,12 +49,8 @@ def fans(shape):
 
 
 def _shape(func, shape):
-    if not isinstance(shape, (tuple, list)) or len(shape) < 2:
-        raise ValueError(f"{func}: shape must be a tuple of at least 2 sizes "
-                         f"(fan_out, fan_in, ...), got {shape!r}")
-    for s in shape:
-        check_positive(func, "each size in shape", s, integer=True)
-    return tuple(int(s) for s in shape)
+    return check_sizes(func, "shape", shape, expected="a tuple of at least 2 sizes "
+                       "(fan_out, fan_in, ...)", item="each size in shape")
 
 
 def _rng(rng):
