@@ -27,14 +27,48 @@ def test_setup_makes_every_generator_repeat():
     assert draw() != first
 
 
-def test_setup_fixes_threads():
+def test_setup_fixes_threads(monkeypatch):
     from threadpoolctl import threadpool_info
 
+    monkeypatch.delenv("DLNOTES_THREADS", raising=False)
     dlnotes.setup(threads=1)
     assert torch.get_num_threads() == 1
     assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
     dlnotes.setup()
     assert torch.get_num_threads() == 2
+    monkeypatch.setenv("DLNOTES_THREADS", "3")
+    dlnotes.setup()
+    assert torch.get_num_threads() == 3
+    monkeypatch.setenv("DLNOTES_THREADS", "two")
+    with pytest.raises(ValueError, match="setup: environment variable DLNOTES_THREADS "
+                                         "must be an integer, got 'two'"):
+        dlnotes.setup()
+    monkeypatch.delenv("DLNOTES_THREADS")
+    dlnotes.setup()
+
+
+def test_seed_gives_each_cell_its_own_numbers(monkeypatch):
+    monkeypatch.delenv("DLNOTES_SEED", raising=False)
+    first = dlnotes.seed(7).random(3), torch.rand(2)
+    np.testing.assert_array_equal(first[0], np.random.default_rng(7).random(3))
+    torch.manual_seed(7)
+    assert torch.equal(first[1], torch.rand(2))
+    dlnotes.seed(5)
+    assert not np.array_equal(dlnotes.seed(5).random(3), first[0])
+    monkeypatch.setenv("DLNOTES_SEED", "1")
+    shifted = dlnotes.seed(7).random(3)
+    assert not np.array_equal(shifted, first[0])
+    np.testing.assert_array_equal(shifted, np.random.default_rng(7 + 1_000_003).random(3))
+    with pytest.raises(ValueError, match=r"seed: cell_seed must be in \[0, inf\], got -1"):
+        dlnotes.seed(-1)
+
+
+def test_setup_reads_the_run_seed(monkeypatch):
+    monkeypatch.setenv("DLNOTES_SEED", "2")
+    dlnotes.setup()
+    a = draw()
+    dlnotes.setup(seed=2)
+    assert draw() == a
 
 
 def test_setup_bad_input():
