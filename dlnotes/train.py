@@ -15,7 +15,8 @@ from tqdm.auto import tqdm
 
 from ._validate import check_array, check_number, check_positive
 
-__all__ = ["fit", "evaluate", "loader", "History", "TrainingDiverged"]
+__all__ = ["fit", "evaluate", "loader", "predict_proba", "accuracy", "History",
+           "TrainingDiverged"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -79,6 +80,39 @@ def evaluate(model, loss_fn, data, *, device=None):
     if n == 0:
         raise ValueError("evaluate: expected at least one batch in data, got none")
     return total / n, (correct / n if is_cls else None)
+
+
+def predict_proba(model, X, *, batch_size=500, device=None):
+    """Softmax probabilities of a classifier on ``X``, in evaluation mode.
+
+    Args:
+        model: an ``nn.Module`` returning logits (N, C).
+        X: inputs, a NumPy array or tensor with N rows.
+    Returns:
+        probs: (N, C) NumPy float64 array; each row sums to 1.
+    """
+    check_array("predict_proba", "X", X)
+    check_positive("predict_proba", "batch_size", batch_size, integer=True)
+    device = _device(device)
+    model.to(device).eval()
+    X = torch.as_tensor(np.asarray(X) if not torch.is_tensor(X) else X)
+    if X.is_floating_point():
+        X = X.float()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(X), batch_size):
+            out.append(torch.softmax(model(X[i:i + batch_size].to(device)), 1).cpu())
+    return torch.cat(out).double().numpy()
+
+
+def accuracy(model, X, y, *, batch_size=500, device=None):
+    """Share of rows of ``X`` whose most probable class is ``y``, in evaluation mode."""
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"accuracy: X and y must have the same number of rows, "
+                         f"got {len(X)} and {len(y)}")
+    probs = predict_proba(model, X, batch_size=batch_size, device=device)
+    return float((probs.argmax(1) == y).mean())
 
 
 def fit(model, loss_fn, optimizer, train_data, *, epochs, val_data=None, patience=None,

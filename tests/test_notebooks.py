@@ -3,7 +3,10 @@
 Every code cell executed top to bottom in one fresh kernel, no stored error, no
 machine path or address in an output, the same Colab/set-up first cell everywhere
 (installing from the repository named in _config.yml), each chapter importing
-dlnotes and showing a figure, and the table of contents matching book/.
+dlnotes and showing a figure, and the table of contents matching book/. Then the
+conventions that keep outputs true on every machine (CONTRIBUTING.md): measured
+numbers carry the marker, each random cell seeds itself, and every exercise has
+a solution cell that the suite executes and that asserts its answer.
 """
 import json
 import pathlib
@@ -116,3 +119,87 @@ def test_pyproject_never_pins_torch_or_numpy():
     for dep in deps:
         if re.match(r"(torch|numpy)\b", dep):
             assert "==" not in dep and "<" not in dep, dep
+
+
+def markdown_and_code(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [c for c in nb["cells"] if c["cell_type"] in ("markdown", "code")]
+
+
+TRAINS = re.compile(r"\bfit\(|\.step\(")
+BOUND = re.compile(r"[<>]=? ?[-+]?\d+\.\d+")       # an asserted bound is exact
+BARE_FLOAT = re.compile(r"(?<![~\w.])\d+\.\d+")
+
+
+def printed_text(cell):
+    return "".join(text_of(out) for out in cell["outputs"]
+                   if out["output_type"] in ("stream", "execute_result"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_trained_numbers_carry_the_marker(path):
+    """A cell that trains prints its measured floats after `~` (or says `# exact output`)."""
+    for i, cell in enumerate(code_cells(path), 1):
+        if not TRAINS.search(src(cell)) or "# exact output" in src(cell):
+            continue
+        text = BOUND.sub("", printed_text(cell))
+        found = BARE_FLOAT.search(text)
+        assert not found, (
+            f"{path.name}: code cell {i} trains and prints {found.group()!r} without the "
+            "measured-number marker `~` (CONTRIBUTING.md, two kinds of printed numbers)")
+
+
+GLOBAL_DRAW = re.compile(r"np\.random\.(?!default_rng|Generator|SeedSequence)\w+\(")
+TORCH_DRAW = re.compile(r"torch\.(rand|randn|randint|randperm|normal|bernoulli|"
+                        r"multinomial)\(")
+SEEDS = re.compile(r"dlnotes\.seed\(|torch\.manual_seed\(|default_rng\(")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_each_random_cell_makes_its_own_generator(path):
+    for i, cell in enumerate(code_cells(path), 1):
+        code = src(cell)
+        assert not GLOBAL_DRAW.search(code), (
+            f"{path.name}: code cell {i} draws from np.random's global generator; "
+            "start the cell with rng = dlnotes.seed(<its own number>)")
+        if re.search(r"\brng\.", code):
+            assert re.search(r"\brng = ", code), (
+                f"{path.name}: code cell {i} uses an rng it did not create")
+        if TORCH_DRAW.search(code):
+            assert SEEDS.search(code), (
+                f"{path.name}: code cell {i} draws torch random numbers without seeding "
+                "(dlnotes.seed(<its own number>))")
+
+
+def exercises(path):
+    """[(number, [solution code cells])] from the notebook's '## Exercises' section."""
+    cells = markdown_and_code(path)
+    starts = [i for i, c in enumerate(cells)
+              if c["cell_type"] == "markdown" and re.match(r"## Exercises\b", src(c))]
+    if not starts:
+        return None
+    found = []
+    for cell in cells[starts[0] + 1:]:
+        head = re.match(r"\*\*Exercise (\d+)\.\*\*", src(cell))
+        if cell["cell_type"] == "markdown" and head:
+            found.append((int(head.group(1)), []))
+        elif cell["cell_type"] == "code":
+            assert found, f"{path.name}: a code cell comes before the first exercise"
+            found[-1][1].append(cell)
+    return found
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_exercises_have_solutions_the_suite_executes(path):
+    found = exercises(path)
+    assert found is not None, f"{path.name}: no '## Exercises' section"
+    numbers = [n for n, _ in found]
+    assert 3 <= len(numbers) <= 6 and numbers == list(range(1, len(numbers) + 1)), (
+        f"{path.name}: expected exercises numbered 1..n with 3 <= n <= 6, got {numbers}")
+    for n, solutions in found:
+        assert solutions, f"{path.name}: exercise {n} has no solution cell"
+        for cell in solutions:
+            assert "hide-cell" in cell["metadata"].get("tags", []), (
+                f"{path.name}: exercise {n}'s solution cell is not tagged hide-cell")
+        assert any(re.search(r"\bassert\b|np\.testing\.", src(c)) for c in solutions), (
+            f"{path.name}: exercise {n}'s solution asserts nothing")

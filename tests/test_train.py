@@ -104,3 +104,22 @@ def test_bad_input():
     with pytest.raises(ValueError, match=r"fit: the learning rate of param group 0 "
                                          r"must be in \[0, inf\], got -0.1"):
         fit(model, nn.CrossEntropyLoss(), opt, data, epochs=1)
+
+
+def test_predict_proba_and_accuracy_in_eval_mode():
+    from torch import nn
+    from dlnotes import train
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.9))
+    X = np.random.default_rng(0).normal(size=(7, 3)).astype(np.float32)
+    probs = train.predict_proba(model, X, batch_size=3)
+    assert probs.shape == (7, 4) and not model.training        # dropout off: repeatable
+    np.testing.assert_allclose(probs.sum(1), 1, atol=1e-6)
+    np.testing.assert_array_equal(probs, train.predict_proba(model, X))
+    y = probs.argmax(1)
+    assert train.accuracy(model, X, y) == 1.0
+    assert train.accuracy(model, X, (y + 1) % 4) == 0.0
+    with pytest.raises(ValueError, match="accuracy: X and y must have the same number "
+                                         "of rows, got 7 and 6"):
+        train.accuracy(model, X, y[:6])
