@@ -20,8 +20,8 @@ from . import TRUST_SPREAD, compare
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=2,
-                        help="threads for torch and BLAS (default 2)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for torch and BLAS (default 1, as in the book)")
     parser.add_argument("--rounds", type=int, default=7, help="alternating rounds")
     parser.add_argument("-k", default="", help="run only cases whose name contains this")
     args = parser.parse_args()

@@ -8,7 +8,7 @@ starts with ``rng = dlnotes.seed(<the cell's own number>)``.
 
 Two environment variables change a whole run without editing a notebook:
 ``DLNOTES_SEED`` (default 0) shifts every seed, which is how ``make claims``
-re-runs the book under other seeds; ``DLNOTES_THREADS`` (default 2) sets the
+re-runs the book under other seeds; ``DLNOTES_THREADS`` (default 1) sets the
 thread count, which is how ``make test`` emulates another machine.
 """
 import os
@@ -91,18 +91,21 @@ def setup(seed=None, threads=None):
 
     Seeds Python's ``random``, NumPy's global generator and torch (CPU and CUDA);
     limits torch and the BLAS behind NumPy to ``threads`` threads; sets print
-    precision. ``PYTHONHASHSEED`` is set for child processes this one starts
+    precision. One thread by default: the book's models are small, so a second
+    thread gains little on an idle machine, and on a busy one (a browser open,
+    Colab's shared vCPUs) a second thread waits for a core the neighbour holds
+    and the notebook slows down several times (CONTRIBUTING.md has the figures). ``PYTHONHASHSEED`` is set for child processes this one starts
     (``mp.spawn`` workers): it cannot change the running interpreter's own
     string hashing, which was fixed when it started.
 
     Args:
         seed: the seed for every generator; default ``DLNOTES_SEED`` or 0.
-        threads: CPU threads for torch and BLAS; default ``DLNOTES_THREADS`` or 2.
+        threads: CPU threads for torch and BLAS; default ``DLNOTES_THREADS`` or 1.
     """
     from ._validate import check_number, check_positive
 
     seed = run_seed() if seed is None else seed
-    threads = _env_int("DLNOTES_THREADS", 2) if threads is None else threads
+    threads = _env_int("DLNOTES_THREADS", 1) if threads is None else threads
     check_number("setup", "seed", seed, low=0, integer=True)
     check_positive("setup", "threads", threads, integer=True)
     import torch

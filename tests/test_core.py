@@ -31,11 +31,11 @@ def test_setup_fixes_threads(monkeypatch):
     from threadpoolctl import threadpool_info
 
     monkeypatch.delenv("DLNOTES_THREADS", raising=False)
-    dlnotes.setup(threads=1)
-    assert torch.get_num_threads() == 1
-    assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
-    dlnotes.setup()
+    dlnotes.setup(threads=2)
     assert torch.get_num_threads() == 2
+    assert all(p["num_threads"] == 2 for p in threadpool_info() if p["user_api"] == "blas")
+    dlnotes.setup()
+    assert torch.get_num_threads() == 1
     monkeypatch.setenv("DLNOTES_THREADS", "3")
     dlnotes.setup()
     assert torch.get_num_threads() == 3
