@@ -70,20 +70,16 @@ def test_softmax_matches_torch_and_stays_finite(shape, scale):
                                    rtol=1e-12, atol=1e-12)
 
 
-def _ce_backward(dout, cache):
-    return ref.cross_entropy_backward(cache, dout)
-
-
 @pytest.mark.parametrize("m,C,scale", [(1, 3, 1.0), (6, 4, 1.0), (5, 10, 1000.0)])
 def test_cross_entropy_matches_torch(m, C, scale):
     rng = np.random.default_rng(3)
     logits = rng.standard_normal((m, C)) * scale
     y = rng.integers(0, C, size=m)
-    d = check_parity(ref.cross_entropy_forward, _ce_backward, F.cross_entropy,
+    d = check_parity(ref.cross_entropy_forward, ref.cross_entropy_backward, F.cross_entropy,
                      logits, y, wrt=[0])
     assert np.isfinite(ref.cross_entropy_forward(logits, y)[0])
     if scale == 1.0:
-        check_grads(ref.cross_entropy_forward, _ce_backward, logits, y, wrt=[0])
+        check_grads(ref.cross_entropy_forward, ref.cross_entropy_backward, logits, y, wrt=[0])
     else:
         assert d["out"] < 1e-9
 
@@ -93,7 +89,8 @@ def test_cross_entropy_gradient_is_p_minus_onehot_over_m():
     logits, y = rng.standard_normal((7, 5)), rng.integers(0, 5, size=7)
     _, cache = ref.cross_entropy_forward(logits, y)
     want = (ref.softmax(logits) - ref.one_hot(y, 5)) / 7
-    np.testing.assert_allclose(ref.cross_entropy_backward(cache), want, atol=1e-16)
+    np.testing.assert_allclose(ref.cross_entropy_backward(1.0, cache), want, atol=1e-16)
+    np.testing.assert_allclose(ref.cross_entropy_backward(cache=cache), want, atol=1e-16)
 
 
 REG = {
@@ -108,10 +105,23 @@ REG = {
 @pytest.mark.parametrize("name", REG)
 def test_regression_losses_match_torch(name, shape):
     fwd, bwd, tfn, hp = REG[name]
-    def backward(dout, cache):
-        return bwd(cache, dout)
-    check_parity(fwd, backward, tfn, shapes=[shape, shape], wrt=[0], **hp)
-    check_grads(fwd, backward, shapes=[shape, shape], wrt=[0], **hp)
+    check_parity(fwd, bwd, tfn, shapes=[shape, shape], wrt=[0], **hp)
+    check_grads(fwd, bwd, shapes=[shape, shape], wrt=[0], **hp)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", *REG])
+def test_loss_backward_takes_dout_then_cache(name):
+    fwd, bwd = getattr(ref, name + "_forward"), getattr(ref, name + "_backward")
+    rng = np.random.default_rng(6)
+    if name == "cross_entropy":
+        args = rng.standard_normal((3, 4)), np.array([0, 3, 1])
+    else:
+        args = rng.standard_normal(5), rng.standard_normal(5)
+    _, cache = fwd(*args)
+    np.testing.assert_allclose(bwd(2.5, cache), 2.5 * bwd(1.0, cache), rtol=1e-15)
+    np.testing.assert_array_equal(bwd(cache=cache), bwd(1.0, cache))
+    with pytest.raises(TypeError, match=name + "_backward: .*dout, cache"):
+        bwd(cache)                              # the old order
 
 
 @pytest.mark.parametrize("N,D_in,D_out", [(1, 3, 2), (5, 4, 6)])
@@ -338,3 +348,56 @@ BAD = [
 def test_bad_input_raises_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("rule,hp", [(ref.sgd_step, {"lr": 0.3}),
+                                     (ref.adam_step, {"lr": 0.01})])
+def test_train_mlp_matches_a_hand_written_loop(rule, hp):
+    rng = np.random.default_rng(7)
+    X, y = rng.standard_normal((12, 3)), rng.integers(0, 2, 12)
+    a, b = ref.MLP([3, 4, 2], "tanh", rng=1), ref.MLP([3, 4, 2], "tanh", rng=1)
+    losses = ref.train_mlp(a, X, y, epochs=5, rule=rule, **hp)
+    states, want = [{} for _ in b.params], []
+    for _ in range(5):
+        value, cache = ref.cross_entropy_forward(b.forward(X), y)
+        grads = b.backward(ref.cross_entropy_backward(1.0, cache))
+        for i, (p, g) in enumerate(zip(b.params, grads)):
+            p[...], states[i] = rule(p, g, states[i], **hp)
+        want.append(value)
+    np.testing.assert_allclose(losses, want, rtol=1e-12)
+    for p, q in zip(a.params, b.params):
+        np.testing.assert_allclose(p, q, rtol=1e-12)
+
+
+def test_train_mlp_minibatches_cover_every_example_once_per_epoch():
+    rng = np.random.default_rng(8)
+    X, Y = rng.standard_normal((10, 2)), rng.standard_normal((10, 1))
+    mlp = ref.MLP([2, 3, 1], "relu", rng=0)
+    before = [p.copy() for p in mlp.params]
+    losses = ref.train_mlp(mlp, X, Y, epochs=1, loss="mse", batch_size=4, rng=0, lr=0.0)
+    full = ref.mse_forward(mlp.forward(X), Y)[0]
+    np.testing.assert_allclose(losses[0], full, rtol=1e-12)   # lr 0: weights unchanged
+    assert all(np.array_equal(p, q) for p, q in zip(before, mlp.params))
+
+
+def test_layer_gradients_relate_delta_and_weight_gradient():
+    rng = np.random.default_rng(9)
+    X, y = rng.standard_normal((6, 3)), rng.integers(0, 2, 6)
+    mlp = ref.MLP([3, 5, 4, 2], "tanh", rng=2, init=ref.xavier_normal)
+    assert all(np.all(b == 0) for b in mlp.biases)
+    g = ref.layer_gradients(mlp, X, y)
+    _, cache = ref.cross_entropy_forward(mlp.forward(X), y)
+    grads = mlp.backward(ref.cross_entropy_backward(1.0, cache))
+    np.testing.assert_allclose(g["dW"], [np.linalg.norm(w) for w in grads[0::2]])
+    np.testing.assert_allclose(g["delta"], [np.linalg.norm(d) for d in mlp.deltas])
+    assert g["a"][0] == np.linalg.norm(X)
+    # ||dW|| <= ||delta|| ||a||: the weight gradient carries the input's size too
+    assert np.all(g["dW"] <= g["delta"] * g["a"] * (1 + 1e-12))
+
+
+def test_train_mlp_rejects_bad_input():
+    mlp = ref.MLP([2, 2])
+    with pytest.raises(ValueError, match="train_mlp: .*loss"):
+        ref.train_mlp(mlp, np.ones((2, 2)), np.zeros(2, int), epochs=1, loss="hinge")
+    with pytest.raises(ValueError, match="train_mlp: epochs"):
+        ref.train_mlp(mlp, np.ones((2, 2)), np.zeros(2, int), epochs=0)

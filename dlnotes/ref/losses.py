@@ -1,8 +1,11 @@
 """Loss functions as forward/backward pairs; every loss is the batch mean.
 
 Forward: ``<loss>_forward(pred, target, **hp) -> (loss, cache)`` with ``loss`` a
-float64 scalar. Backward: ``<loss>_backward(cache, dout=1.0) -> dpred``, the gradient
-of ``dout * loss`` with respect to the prediction (the target is data, not learned).
+float64 scalar. Backward: ``<loss>_backward(dout, cache) -> dpred``, the gradient of
+``dout * loss`` with respect to the prediction (the target is data, not learned): the
+same ``(dout, cache)`` order as every other backward in ``dlnotes.ref``. A loss is
+usually the end of the graph, so ``dout = dJ/dJ = 1`` and a training loop writes
+``<loss>_backward(1.0, cache)``.
 Conventions and values match torch.nn.functional with ``reduction="mean"``.
 """
 import numpy as np
@@ -15,6 +18,17 @@ __all__ = [
     "mse_forward", "mse_backward", "mae_forward", "mae_backward",
     "huber_forward", "huber_backward",
 ]
+
+
+def _cache(func, dout, cache):
+    """Catch the old order ``backward(cache)``: the cache is required, second."""
+    if cache is None:
+        raise TypeError(f"{func}: expected (dout, cache) with the cache returned by the "
+                        f"forward, got no cache (the order is backward(1.0, cache))")
+    if isinstance(dout, tuple):
+        raise TypeError(f"{func}: dout must be a number or an array, got a tuple "
+                        f"(a cache?): the order is backward(dout, cache)")
+    return cache
 
 
 def one_hot(y, num_classes):
@@ -49,9 +63,9 @@ def cross_entropy_forward(logits, y):
     return loss, (np.exp(logp), y)
 
 
-def cross_entropy_backward(cache, dout=1.0):
-    """dJ/dlogits = (p - onehot(y)) / m."""
-    p, y = cache
+def cross_entropy_backward(dout=1.0, cache=None):
+    """dJ/dlogits = dout (p - onehot(y)) / m; the softmax and the loss in one step."""
+    p, y = _cache("cross_entropy_backward", dout, cache)
     d = p.copy()
     d[np.arange(len(y)), y] -= 1
     return dout * d / len(y)
@@ -70,9 +84,10 @@ def mse_forward(pred, target):
     return np.mean(diff ** 2), diff
 
 
-def mse_backward(cache, dout=1.0):
+def mse_backward(dout=1.0, cache=None):
     """2 (pred - target) / n: proportional to the error, so outliers pull hard."""
-    return dout * 2 * cache / cache.size
+    diff = _cache("mse_backward", dout, cache)
+    return dout * 2 * diff / diff.size
 
 
 def mae_forward(pred, target):
@@ -82,9 +97,10 @@ def mae_forward(pred, target):
     return np.mean(np.abs(diff)), diff
 
 
-def mae_backward(cache, dout=1.0):
+def mae_backward(dout=1.0, cache=None):
     """sign(pred - target) / n: every point pulls equally hard (0 at a tie)."""
-    return dout * np.sign(cache) / cache.size
+    diff = _cache("mae_backward", dout, cache)
+    return dout * np.sign(diff) / diff.size
 
 
 def huber_forward(pred, target, *, delta=1.0):
@@ -100,7 +116,7 @@ def huber_forward(pred, target, *, delta=1.0):
     return np.mean(loss), (r, delta)
 
 
-def huber_backward(cache, dout=1.0):
+def huber_backward(dout=1.0, cache=None):
     """r / n inside [-delta, delta], delta sign(r) / n outside: a clipped error."""
-    r, delta = cache
+    r, delta = _cache("huber_backward", dout, cache)
     return dout * np.clip(r, -delta, delta) / r.size
