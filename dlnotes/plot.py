@@ -84,3 +84,39 @@ def image_grid(images, labels=None, *, ncols=8, cmap="gray", title=None, size=1.
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def surface_contours(surface, *, ax=None, lim=(-10, 2, -3, 3), levels=None,
+                     title=None):
+    """Contours of a 2-D test surface (``dlnotes.ref.SURFACES``) with equal axes.
+
+    Equal aspect keeps right angles right, so a gradient step is visibly
+    perpendicular to the level sets. The minima are starred.
+
+    Args:
+        surface: a ``ref.Surface`` (its ``f`` takes a (2, H, W) grid).
+        lim: (xmin, xmax, ymin, ymax).
+        levels: contour levels (default: 14 geometric levels for a non-negative
+            surface, 20 automatic levels otherwise).
+    Returns:
+        the axes.
+    """
+    if len(lim) != 4 or not (lim[0] < lim[1] and lim[2] < lim[3]):
+        raise ValueError("surface_contours: expected lim = (xmin, xmax, ymin, ymax) "
+                         f"with xmin < xmax and ymin < ymax, got {lim!r}")
+    ax = _axes(ax, figsize=(6, 4))
+    a, b = np.meshgrid(np.linspace(*lim[:2], 200), np.linspace(*lim[2:], 200))
+    z = surface.f(np.stack([a, b]))
+    if levels is None:
+        levels = (np.geomspace(max(z.min(), 1e-2), z.max(), 14) if z.min() >= 0
+                  else 20)
+    ax.contour(a, b, z, levels=levels, colors="0.7", linewidths=0.6)
+    for m in surface.minima:
+        ax.plot(*m, "k*", ms=10)
+    ax.set(xlabel="$x$", ylabel="$y$", xlim=lim[:2], ylim=lim[2:],
+           title=title or surface.name)
+    ax.set_aspect("equal")
+    return ax
+
+
+__all__ += ["surface_contours"]

@@ -32,29 +32,8 @@ TORCH_CASES = [
 TORCH_PARAMS = [(name, hp) for name, combos in TORCH_CASES for hp in combos]
 
 
-def _problem(seed=0):
-    """Initial parameters (a matrix and a bias) and a stochastic loss(params, t)."""
-    g = torch.Generator().manual_seed(seed)
-    X = torch.randn(100, 6, 5, generator=g, dtype=torch.float64)
-    Y = torch.randn(100, 6, 3, generator=g, dtype=torch.float64)
-    W0 = torch.randn(5, 3, generator=g, dtype=torch.float64)
-    b0 = torch.randn(3, generator=g, dtype=torch.float64)
-
-    def loss(params, t):                    # a new mini-batch every step
-        W, b = params
-        return ((torch.tanh(X[t] @ W + b) - Y[t]) ** 2).mean() + 0.01 * (W ** 4).sum()
-    return [W0, b0], loss
-
-
-def _run(cls, hp, steps=100):
-    init, loss = _problem()
-    params = [p.clone().requires_grad_() for p in init]
-    opt = cls(params, **hp)
-    for t in range(steps):
-        opt.zero_grad()
-        loss(params, t).backward()
-        opt.step()
-    return params, opt
+_problem = pt.optim.stochastic_problem
+_run = pt.optim.run_optimizer
 
 
 @pytest.mark.parametrize("name,hp", TORCH_PARAMS,
@@ -296,3 +275,33 @@ def test_trajectory():
     np.testing.assert_allclose(path[1], [1.0 - 0.1 * 0.1, 1.0 - 0.1 * 4.0])
     assert math.isclose(ref.TWO_WELLS.f(np.array(ref.TWO_WELLS.minima[0])),
                         min(ref.TWO_WELLS.f(np.array(m)) for m in ref.TWO_WELLS.minima))
+
+
+def test_run_optimizer_rejects_too_many_steps():
+    with pytest.raises(ValueError, match="run_optimizer: steps"):
+        pt.optim.run_optimizer(pt.optim.SGD, dict(lr=0.1), steps=101)
+
+
+def test_regression_helpers():
+    rng = np.random.default_rng(0)
+    X, y = ref.regression_data(rng, n=500)
+    S = ref.regression_surface(X, y)
+    w = np.array([0.3, -0.7])
+    np.testing.assert_allclose(S.f(w), np.mean((X @ w - y) ** 2) / 2, rtol=1e-12)
+    np.testing.assert_allclose(S.grad(w), ref.mse_grad(w, X, y), rtol=1e-12)
+    num = numerical_grad(lambda v: np.asarray(S.f(v)), w.copy(), np.asarray(1.0))
+    np.testing.assert_allclose(S.grad(w), num, atol=1e-7)
+    np.testing.assert_allclose(S.minima[0], np.linalg.lstsq(X, y, rcond=None)[0],
+                               rtol=1e-10)
+    full = ref.sgd_regression(X, y, (0.0, 0.0), rng, batch_size=500, steps=3, lr=0.5)
+    by_hand = [np.zeros(2)]
+    for _ in range(3):
+        by_hand.append(by_hand[-1] - 0.5 * S.grad(by_hand[-1]))
+    np.testing.assert_allclose(full, by_hand, rtol=1e-12)
+    decayed = ref.sgd_regression(X, y, (0.0, 0.0), rng, batch_size=8, steps=5,
+                                 lr=lambda t: 0.0)
+    assert np.all(decayed == 0)
+    with pytest.raises(ValueError, match="sgd_regression: batch_size"):
+        ref.sgd_regression(X, y, (0.0, 0.0), rng, batch_size=501, steps=1, lr=0.1)
+    with pytest.raises(ValueError, match="regression_surface: X"):
+        ref.regression_surface(np.zeros((5, 3)), np.zeros(5))

@@ -8,7 +8,8 @@ torch.optim, whose step is a tensor, loads and continues).
 """
 import torch
 
-__all__ = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam"]
+__all__ = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam",
+           "stochastic_problem", "run_optimizer"]
 
 
 def _check(ok, what, value):
@@ -301,3 +302,41 @@ class NAdam(_Optimizer):
         denom = exp_avg_sq.div(bias_correction2).sqrt_().add_(group["eps"])
         p.addcdiv_(grad, denom, value=-lr * (1 - mu) / (1 - mu_product))
         p.addcdiv_(exp_avg, denom, value=-lr * mu_next / (1 - mu_product * mu_next))
+
+
+def stochastic_problem(seed=0):
+    """A small float64 problem on which to compare optimisers step for step.
+
+    Returns:
+        (params, loss): the initial parameters [W (5, 3), b (3,)] and
+        ``loss(params, t)``, a tanh regression on the t-th of 100 fixed
+        mini-batches (plus a quartic penalty, so the curvature varies).
+    """
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(100, 6, 5, generator=g, dtype=torch.float64)
+    Y = torch.randn(100, 6, 3, generator=g, dtype=torch.float64)
+    W0 = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    b0 = torch.randn(3, generator=g, dtype=torch.float64)
+
+    def loss(params, t):                    # a new mini-batch every step
+        W, b = params
+        return ((torch.tanh(X[t] @ W + b) - Y[t]) ** 2).mean() + 0.01 * (W ** 4).sum()
+    return [W0, b0], loss
+
+
+def run_optimizer(cls, hp, steps=100, seed=0):
+    """Run optimiser class ``cls(params, **hp)`` on :func:`stochastic_problem`.
+
+    Returns:
+        (params, optimizer) after ``steps`` steps (at most 100, one per batch).
+    """
+    if not 0 <= steps <= 100:
+        raise ValueError(f"run_optimizer: steps must be in 0..100, got {steps!r}")
+    init, loss = stochastic_problem(seed)
+    params = [p.clone().requires_grad_() for p in init]
+    opt = cls(params, **hp)
+    for t in range(steps):
+        opt.zero_grad()
+        loss(params, t).backward()
+        opt.step()
+    return params, opt

@@ -56,7 +56,9 @@ def momentum_step(param, grad, state, *, lr=1e-3, momentum=0.9, dampening=0.0,
 def nesterov_step(param, grad, state, *, lr=1e-3, momentum=0.9, weight_decay=0.0):
     """Nesterov momentum, torch's form: b <- m b + g; p <- p - lr (g + m b).
 
-    It equals evaluating the gradient at the look-ahead point p - lr m b.
+    The stored parameters p are the look-ahead point phi = theta + m v of the
+    textbook form v <- m v - lr grad(theta + m v), theta <- theta + v (with
+    v = -lr b): the gradient passed in, taken at p, is the look-ahead gradient.
     """
     _nonneg("nesterov_step", lr=lr, momentum=momentum, weight_decay=weight_decay)
     if weight_decay:
