@@ -274,3 +274,55 @@ def test_pt_modules_bad_input():
     with pytest.raises(ValueError, match="expected input ending in"):
         pt.LayerNorm(5)(torch.randn(2, 4))
     pt.BatchNorm1d(3).eval()(torch.randn(1, 3))         # batch size 1 is fine in eval
+
+
+# ---------------------------------------------------------------- pt.MLP options
+def test_mlp_norm_and_dropout_options_build_the_layers_in_order():
+    net = pt.MLP([6, 5, 4, 3], norm="batch", dropout=0.25)
+    kinds = [type(m).__name__ for m in net.layers]
+    assert kinds == ["Linear", "BatchNorm1d", "ReLU", "Dropout",
+                     "Linear", "BatchNorm1d", "ReLU", "Dropout", "Linear"]
+    assert isinstance(pt.MLP([6, 5, 3], norm="layer").layers[1], pt.LayerNorm)
+    assert net.layers[3].p == 0.25 and len(net.linears) == 3
+
+
+def test_mlp_defaults_are_unchanged_and_load_a_plain_state_dict():
+    torch.manual_seed(0)
+    plain = pt.MLP([6, 5, 3])
+    assert [type(m).__name__ for m in plain.layers] == ["Linear", "ReLU", "Linear"]
+    torch.manual_seed(0)
+    same = pt.MLP([6, 5, 3], norm=None, dropout=0.0)
+    x = torch.randn(4, 6)
+    assert torch.equal(plain(x), same(x))
+
+
+def test_mlp_with_batchnorm_matches_a_builtin_sequential():
+    torch.manual_seed(1)
+    ours = pt.MLP([8, 6, 4], "tanh", norm="batch").double()
+    theirs = nn.Sequential(nn.Linear(8, 6), nn.BatchNorm1d(6), nn.Tanh(),
+                           nn.Linear(6, 4)).double()
+    theirs.load_state_dict({k.removeprefix("layers."): v
+                            for k, v in ours.state_dict().items()})
+    x = torch.randn(5, 8, dtype=torch.float64)
+    for mode in (True, False):
+        ours.train(mode), theirs.train(mode)
+        torch.testing.assert_close(ours(x), theirs(x), rtol=0, atol=1e-12)
+
+
+def test_mlp_dropout_is_identity_in_eval_mode_and_drops_in_training():
+    net = pt.MLP([10, 200, 2], dropout=0.5)
+    x = torch.randn(3, 10)
+    net.eval()
+    torch.testing.assert_close(net(x), net(x))
+    hidden = net.layers[:3].train()(x)
+    assert 0.3 < (hidden == 0).float().mean() < 0.9
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(norm="group"), ValueError, "MLP: unknown norm 'group'"),
+    (dict(dropout=1.0), ValueError, "MLP: dropout must be in"),
+    (dict(dropout="0.5"), TypeError, "MLP: dropout must be a real number"),
+])
+def test_mlp_bad_options_raise(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        pt.MLP([4, 3, 2], **kwargs)
