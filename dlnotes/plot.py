@@ -3,9 +3,9 @@ figure when None), labels its axes and returns the axes."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import check_array, check_positive
+from ._validate import check_array, check_labels, check_positive
 
-__all__ = ["loss_curves", "decision_boundary", "image_grid"]
+__all__ = ["loss_curves", "decision_boundary", "image_grid", "confusion_matrix"]
 
 
 def _axes(ax, figsize=(6, 4)):
@@ -120,3 +120,38 @@ def surface_contours(surface, *, ax=None, lim=(-10, 2, -3, 3), levels=None,
 
 
 __all__ += ["surface_contours"]
+
+
+def confusion_matrix(y_true, y_pred, *, num_classes=None, ax=None,
+                     title="Confusion matrix"):
+    """Counts of (true class, predicted class) pairs as an annotated heat map.
+
+    Args:
+        y_true, y_pred: (N,) integer class labels.
+        num_classes: the number of classes (default: the largest label + 1).
+    Returns:
+        the axes; ``ax.confusion`` holds the (num_classes, num_classes) int counts,
+        rows true classes, columns predictions.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    check_array("confusion_matrix", "y_true", y_true, ndim=1, what="(N,) labels")
+    check_array("confusion_matrix", "y_pred", y_pred, ndim=1, what="(N,) labels")
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"confusion_matrix: y_true and y_pred must have the same "
+                         f"length, got {len(y_true)} and {len(y_pred)}")
+    if num_classes is None:
+        num_classes = int(max(y_true.max(), y_pred.max())) + 1
+    check_labels("confusion_matrix", "y_true", y_true, num_classes)
+    check_labels("confusion_matrix", "y_pred", y_pred, num_classes)
+    counts = np.zeros((num_classes, num_classes), dtype=int)
+    np.add.at(counts, (y_true, y_pred), 1)
+    ax = _axes(ax, figsize=(5.5, 4.8))
+    im = ax.imshow(counts, cmap="Blues")
+    for i, j in zip(*np.nonzero(counts)):
+        ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=7,
+                color="white" if counts[i, j] > counts.max() / 2 else "black")
+    ax.set(xticks=range(num_classes), yticks=range(num_classes),
+           xlabel="predicted class", ylabel="true class", title=title)
+    ax.figure.colorbar(im, ax=ax, fraction=0.046)
+    ax.confusion = counts
+    return ax

@@ -98,3 +98,57 @@ def test_count_macs_matches_the_formula():
 def test_resnet_rejects_unknown_stem():
     with pytest.raises(ValueError, match="ResNet: unknown stem 'big'"):
         pt.ResNet(stem="big")
+
+
+@pytest.mark.parametrize("layers", [
+    [(3, 1)], [(3, 1), (2, 2), (3, 1)], [(5, 2), (3, 1, 2), (2, 2), (3, 1, 4)],
+    [(3, 1), (2, 2), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2)], [(1, 1), (7, 3)]])
+def test_empirical_receptive_field_matches_the_formula(layers):
+    from dlnotes import ref
+    width, grad = pt.empirical_receptive_field(pt.field_stack(layers), size=96)
+    assert width == ref.receptive_field(layers)[-1]
+    cols = grad.sum(0).nonzero()[0]
+    assert cols.max() - cols.min() + 1 == width         # square field
+
+
+def test_empirical_receptive_field_sees_the_holes_of_equal_dilations():
+    _, grad = pt.empirical_receptive_field(pt.field_stack([(3, 1, 2), (3, 1, 2)]))
+    rows = grad.sum(1).nonzero()[0]
+    assert len(rows) == 5 and rows.max() - rows.min() + 1 == 9   # every other row
+
+
+def test_field_tools_reject_bad_input():
+    with pytest.raises(ValueError, match="field_stack: layer 0"):
+        pt.field_stack([3])
+    with pytest.raises(ValueError, match="field_stack: layer 1 stride"):
+        pt.field_stack([(3, 1), (3, 0)])
+    with pytest.raises(ValueError, match="empirical_receptive_field: the field"):
+        pt.empirical_receptive_field(pt.field_stack([(9, 1)] * 2), size=17)
+    with pytest.raises(ValueError, match="empirical_receptive_field: expected a 4-D"):
+        pt.empirical_receptive_field(nn.Sequential(nn.Flatten()))
+
+
+def test_activation_counts_of_a_small_net():
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(4 * 4 * 4, 10))
+    counts = pt.activation_counts(net, (2, 1, 8, 8))
+    assert counts == [("0", 2 * 4 * 8 * 8), ("1", 2 * 4 * 8 * 8), ("2", 2 * 4 * 4 * 4),
+                      ("3", 2 * 64), ("4", 2 * 10)]
+    with torch.device("meta"):
+        vgg = pt.VGG("D")
+    first = pt.activation_counts(vgg, (1, 3, 224, 224))[0]
+    assert first == ("features.0", 64 * 224 * 224)
+
+
+def test_confusion_matrix_plot_counts_pairs():
+    import matplotlib
+    matplotlib.use("Agg")
+    import numpy as np
+    from dlnotes import plot
+    ax = plot.confusion_matrix(np.array([0, 1, 2, 2, 1]), np.array([0, 2, 2, 2, 1]))
+    assert ax.confusion.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 2]]
+    assert ax.get_xlabel() == "predicted class" and ax.get_title()
+    with pytest.raises(ValueError, match="confusion_matrix: y_true and y_pred"):
+        plot.confusion_matrix(np.array([0, 1]), np.array([0]))
+    with pytest.raises(TypeError, match="confusion_matrix: y_pred must hold integer"):
+        plot.confusion_matrix(np.array([0, 1]), np.array([0.0, 1.0]))

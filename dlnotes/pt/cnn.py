@@ -14,7 +14,8 @@ from .._validate import check_positive
 
 __all__ = ["count_params", "count_macs", "CountMixin", "LeNet5", "AlexNet", "VGG",
            "VGG_CONFIGS", "InceptionBlock", "GoogLeNet", "BasicBlock", "ResNet",
-           "resnet18", "DenseLayer", "DenseBlock", "DenseNet", "densenet121"]
+           "resnet18", "DenseLayer", "DenseBlock", "DenseNet", "densenet121",
+           "activation_counts", "field_stack", "empirical_receptive_field"]
 
 
 def count_params(model, *, trainable_only=False):
@@ -69,6 +70,96 @@ def count_macs(model, input_shape, *, per_layer=False):
         model.train(was_training)
     total = sum(m for _, m in layers)
     return (total, layers) if per_layer else total
+
+
+def activation_counts(model, input_shape):
+    """Number of values each leaf layer outputs in one forward pass, in order.
+
+    The memory a forward pass keeps for the backward is about the sum of these
+    (times 4 bytes in float32, times the batch). Works on the ``meta`` device.
+
+    Args:
+        model: an nn.Module.
+        input_shape: the input's shape including the batch, e.g. (1, 3, 224, 224).
+    Returns:
+        list of (name, numel) for every module without children.
+    """
+    counts = []
+    handles = [m.register_forward_hook(
+        lambda mod, inp, out, name=n: counts.append((name, out.numel())))
+        for n, m in model.named_modules() if not list(m.children())]
+    was_training = model.training
+    model.eval()
+    try:
+        p = next(model.parameters(), None)
+        with torch.no_grad():
+            model(torch.zeros(tuple(input_shape),
+                              device=p.device if p is not None else None))
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return counts
+
+
+def field_stack(layers):
+    """A one-channel stack of convolutions with all-one kernels, for measuring
+    receptive fields.
+
+    A strided all-ones convolution reaches the same pixels as a pooling window of
+    its size, so poolings are written as strided layers too.
+
+    Args:
+        layers: (kernel, stride) or (kernel, stride, dilation) tuples, as for
+            ``ref.receptive_field``.
+    Returns:
+        nn.Sequential of bias-free Conv2d(1, 1, kernel, stride, dilation=d).
+    """
+    mods = []
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, (tuple, list)) or len(layer) not in (2, 3):
+            raise ValueError(f"field_stack: layer {i} must be (kernel, stride) or "
+                             f"(kernel, stride, dilation), got {layer!r}")
+        f, s, d = (tuple(layer) + (1,))[:3]
+        for name, v in (("kernel", f), ("stride", s), ("dilation", d)):
+            check_positive("field_stack", f"layer {i} {name}", v, integer=True)
+        conv = nn.Conv2d(1, 1, f, stride=s, dilation=d, bias=False)
+        nn.init.constant_(conv.weight, 1.0)
+        mods.append(conv)
+    return nn.Sequential(*mods)
+
+
+def empirical_receptive_field(net, *, size=64, in_channels=1):
+    """Measure the receptive field of the centre unit of a network's output.
+
+    Back-propagates from the centre unit of the first output channel to a zero
+    input: the input pixels with a non-zero gradient are those the unit depends
+    on (exactly, for a stack with positive weights such as ``field_stack``; a
+    lower bound where ReLUs or cancellations zero some paths).
+
+    Args:
+        net: a module mapping (1, in_channels, size, size) to (1, C, H, W).
+        size: the input's height and width; it must exceed the field.
+    Returns:
+        width: the number of input rows the non-zero gradient spans.
+        grad: (size, size) NumPy array, the gradient summed over input channels.
+    """
+    check_positive("empirical_receptive_field", "size", size, integer=True)
+    p = next(net.parameters(), None)
+    x = torch.zeros(1, in_channels, size, size, requires_grad=True,
+                    device=p.device if p is not None else None)
+    out = net(x)
+    if out.ndim != 4:
+        raise ValueError(f"empirical_receptive_field: expected a 4-D output "
+                         f"(N, C, H, W), got shape {tuple(out.shape)}")
+    out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
+    grad = x.grad[0].abs().sum(0).detach().cpu().numpy()
+    rows = grad.sum(1).nonzero()[0]
+    if len(rows) and (rows.min() == 0 or rows.max() == size - 1):
+        raise ValueError(f"empirical_receptive_field: the field reaches the border "
+                         f"of the {size}x{size} input; pass a larger size")
+    width = int(rows.max() - rows.min() + 1) if len(rows) else 0
+    return width, grad
 
 
 def _prod(t):
