@@ -179,7 +179,8 @@ def test_shufflenet_v2_matches_the_paper():
 
 def test_squeezenet_matches_the_paper():
     fire = pt.Fire(96, 16, 64, 64)
-    assert fire.num_params() == (_conv(96, 16, 1, bias=True) + _conv(16, 64, 1, bias=True)
+    assert fire.num_params() == (_conv(96, 16, 1, bias=True)
+                                 + _conv(16, 64, 1, bias=True)
                                  + _conv(16, 64, 3, bias=True))
     v10, v11 = pt.SqueezeNet("1_0"), pt.SqueezeNet("1_1")
     assert v10.num_params() == 1_248_424 and abs(v10.num_params() / 1.25e6 - 1) < 0.01

@@ -49,7 +49,8 @@ class DepthwiseSeparable(CountMixin, nn.Module):
 
     def __init__(self, in_channels, out_channels, stride=1):
         super().__init__()
-        self.depthwise = conv_bn(in_channels, in_channels, 3, stride, groups=in_channels)
+        self.depthwise = conv_bn(in_channels, in_channels, 3, stride,
+                                 groups=in_channels)
         self.pointwise = conv_bn(in_channels, out_channels, 1)
 
     def forward(self, x):
@@ -146,7 +147,8 @@ class MobileNetV2(CountMixin, nn.Module):
         layers.append(conv_bn(c, last, 1, act=nn.ReLU6))
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                                        nn.Dropout(dropout), nn.Linear(last, num_classes))
+                                        nn.Dropout(dropout),
+                                        nn.Linear(last, num_classes))
 
     def forward(self, x):
         return self.classifier(self.features(x))

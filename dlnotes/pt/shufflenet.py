@@ -134,7 +134,8 @@ class ShuffleUnitV2(nn.Module):
                 conv_bn(in_channels, in_channels, 3, 2, groups=in_channels, act=None),
                 conv_bn(in_channels, half, 1))
         self.branch2 = nn.Sequential(conv_bn(c, half, 1),
-                                     conv_bn(half, half, 3, stride, groups=half, act=None),
+                                     conv_bn(half, half, 3, stride, groups=half,
+                                             act=None),
                                      conv_bn(half, half, 1))
         self.shuffle = ChannelShuffle(2)
 
@@ -172,7 +173,8 @@ class ShuffleNetV2(CountMixin, nn.Module):
             self.stem = conv_bn(in_channels, c, 3, 1)
         else:
             repeats, c = (4, 8, 4), 24
-            self.stem = nn.Sequential(conv_bn(in_channels, c, 3, 2), nn.MaxPool2d(3, 2, 1))
+            self.stem = nn.Sequential(conv_bn(in_channels, c, 3, 2),
+                                      nn.MaxPool2d(3, 2, 1))
         units = []
         for w, n in zip(widths[:-1], repeats):
             for j in range(n):
@@ -232,7 +234,8 @@ class SqueezeNet(CountMixin, nn.Module):
             c = 96
         elif version == "1_0":
             layers = [nn.Conv2d(in_channels, 96, 7, 2), nn.ReLU(inplace=True), pool(),
-                      Fire(96, 16, 64, 64), Fire(128, 16, 64, 64), Fire(128, 32, 128, 128),
+                      Fire(96, 16, 64, 64), Fire(128, 16, 64, 64),
+                      Fire(128, 32, 128, 128),
                       pool(), Fire(256, 32, 128, 128), Fire(256, 48, 192, 192),
                       Fire(384, 48, 192, 192), Fire(384, 64, 256, 256), pool(),
                       Fire(512, 64, 256, 256)]
@@ -245,7 +248,8 @@ class SqueezeNet(CountMixin, nn.Module):
                       Fire(384, 64, 256, 256), Fire(512, 64, 256, 256)]
             c = 512
         self.features = nn.Sequential(*layers)
-        self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Conv2d(c, num_classes, 1),
+        self.classifier = nn.Sequential(nn.Dropout(dropout),
+                                        nn.Conv2d(c, num_classes, 1),
                                         nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1),
                                         nn.Flatten())
 
