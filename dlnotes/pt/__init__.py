@@ -9,3 +9,5 @@ from . import optim  # noqa: F401  (pt.optim.Adam, ...: names like torch.optim)
 from .norm import *  # noqa: F401,F403
 from .cnn import *  # noqa: F401,F403
 from .bridge import *  # noqa: F401,F403
+from .lightweight import *  # noqa: F401,F403
+from .shufflenet import *  # noqa: F401,F403
