@@ -11,3 +11,4 @@ from .cnn import *  # noqa: F401,F403
 from .bridge import *  # noqa: F401,F403
 from .lightweight import *  # noqa: F401,F403
 from .shufflenet import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
