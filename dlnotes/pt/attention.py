@@ -186,8 +186,8 @@ class ResidualAttention(nn.Module):
 class GlimpseSensor(nn.Module):
     """Multi-resolution patches around a location (Mnih et al. 2014).
 
-    Patch k is (size * 2^k) pixels wide, centred at ``loc``, resampled to size x
-    size by bilinear interpolation: fine detail at the centre, coarse context
+    Patch k is (size * 2^k) pixels wide, centred at ``loc``, sampled at one point a pixel
+    and averaged down to size x size: fine detail at the centre, coarse context
     around it. Differentiable in ``loc`` (a soft glimpse); a hard glimpse samples
     ``loc`` and trains the policy with REINFORCE.
 
@@ -215,20 +215,10 @@ class GlimpseSensor(nn.Module):
             theta = torch.stack([
                 torch.stack([zeros + side / W, zeros, loc[:, 0]], dim=1),
                 torch.stack([zeros, zeros + side / H, loc[:, 1]], dim=1)], dim=1)
-            if k:                                   # average before shrinking
-                src = F.avg_pool2d(x, 2 ** k, stride=1, padding=0)
-                src = F.pad(src, _same_pad(2 ** k))
-            else:
-                src = x
-            grid = F.affine_grid(theta, (N, C, self.size, self.size),
-                                 align_corners=False)
-            patches.append(F.grid_sample(src, grid, align_corners=False))
+            grid = F.affine_grid(theta, (N, C, side, side), align_corners=False)
+            patch = F.grid_sample(x, grid, align_corners=False)    # 1 sample a pixel
+            patches.append(F.avg_pool2d(patch, 2 ** k) if k else patch)
         return torch.stack(patches, dim=1)
-
-
-def _same_pad(k):
-    """Padding (left, right, top, bottom) that keeps the size after a k-wide pool."""
-    return ((k - 1) // 2, k // 2, (k - 1) // 2, k // 2)
 
 
 class Seq2Seq(nn.Module):
