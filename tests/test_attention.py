@@ -1,5 +1,6 @@
-"""dlnotes.ref / dlnotes.pt attention: parity with torch (forward and backward, float64),
-finite differences, state_dict compatibility, and clear errors on bad input."""
+"""dlnotes.ref / dlnotes.pt attention: parity with torch (forward and backward,
+float64), finite differences, state_dict compatibility, and clear errors on bad
+input."""
 import numpy as np
 import pytest
 import torch

@@ -32,7 +32,8 @@ class MultiHeadAttention(nn.Module):
         if embed_dim % num_heads:
             raise ValueError(f"MultiHeadAttention: embed_dim {embed_dim} must be "
                              f"divisible by num_heads {num_heads}")
-        self.embed_dim, self.num_heads, self.batch_first = embed_dim, num_heads, batch_first
+        self.embed_dim, self.num_heads = embed_dim, num_heads
+        self.batch_first = batch_first
         self.head_dim = embed_dim // num_heads
         self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim)) if bias else None
@@ -49,12 +50,14 @@ class MultiHeadAttention(nn.Module):
         L, N, E = query.shape
         S, H, d = key.shape[0], self.num_heads, self.head_dim
         if E != self.embed_dim:
-            raise ValueError(f"MultiHeadAttention: expected embed_dim {self.embed_dim}, "
-                             f"got query of shape {tuple(query.shape)}")
+            raise ValueError(f"MultiHeadAttention: expected embed_dim "
+                             f"{self.embed_dim}, got query of shape "
+                             f"{tuple(query.shape)}")
         b = self.in_proj_bias.chunk(3) if self.in_proj_bias is not None else [None] * 3
         W = self.in_proj_weight.chunk(3)
-        q, k, v = (F.linear(x, W[i], b[i]).reshape(x.shape[0], N, H, d).permute(1, 2, 0, 3)
-                   for i, x in enumerate((query, key, value)))        # (N, H, T, d)
+        q, k, v = (F.linear(x, W[i], b[i]).reshape(x.shape[0], N, H, d)
+                   .permute(1, 2, 0, 3)                                # (N, H, T, d)
+                   for i, x in enumerate((query, key, value)))
         scores = q @ k.transpose(-1, -2) / math.sqrt(d)                 # (N, H, L, S)
         if is_causal and attn_mask is None:
             attn_mask = torch.ones(L, S, dtype=torch.bool,
@@ -71,7 +74,8 @@ class MultiHeadAttention(nn.Module):
                 raise ValueError(f"MultiHeadAttention: key_padding_mask must have "
                                  f"shape (N, S) = ({N}, {S}), got "
                                  f"{tuple(key_padding_mask.shape)}")
-            scores = scores + _additive(key_padding_mask, scores.dtype)[:, None, None, :]
+            kpm = _additive(key_padding_mask, scores.dtype)
+            scores = scores + kpm[:, None, None, :]
         weights = scores.softmax(dim=-1)
         out = (weights @ v).permute(2, 0, 1, 3).reshape(L, N, E)
         out = self.out_proj(out)
@@ -186,8 +190,8 @@ class ResidualAttention(nn.Module):
 class GlimpseSensor(nn.Module):
     """Multi-resolution patches around a location (Mnih et al. 2014).
 
-    Patch k is (size * 2^k) pixels wide, centred at ``loc``, sampled at one point a pixel
-    and averaged down to size x size: fine detail at the centre, coarse context
+    Patch k is (size * 2^k) pixels wide, centred at ``loc``, sampled at one point a
+    pixel and averaged down to size x size: fine detail at the centre, coarse context
     around it. Differentiable in ``loc`` (a soft glimpse); a hard glimpse samples
     ``loc`` and trains the policy with REINFORCE.
 

@@ -55,7 +55,8 @@ def _additive_mask(func, name, mask, shape, *, true_means):
 
 
 # ------------------------------------------------------------- scaled dot-product
-def scaled_dot_product_attention_forward(q, k, v, *, mask=None, causal=False, scale=None):
+def scaled_dot_product_attention_forward(q, k, v, *, mask=None, causal=False,
+                                         scale=None):
     """softmax(q k^T * scale + mask) v, as F.scaled_dot_product_attention.
 
     Args:
@@ -74,8 +75,9 @@ def scaled_dot_product_attention_forward(q, k, v, *, mask=None, causal=False, sc
     check_array(func, "v", v, ndim=q.ndim, floating=True, what="(..., S, Ev)")
     if k.shape[-1] != q.shape[-1] or k.shape[-2] != v.shape[-2] \
             or not (q.shape[:-2] == k.shape[:-2] == v.shape[:-2]):
-        raise ValueError(f"{func}: expected q (..., L, E), k (..., S, E), v (..., S, Ev) "
-                         f"with the same leading dimensions, got q {q.shape}, "
+        raise ValueError(f"{func}: expected q (..., L, E), k (..., S, E), "
+                         f"v (..., S, Ev) with the same leading dimensions, got "
+                         f"q {q.shape}, "
                          f"k {k.shape}, v {v.shape}")
     L, S = q.shape[-2], k.shape[-2]
     scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else scale
