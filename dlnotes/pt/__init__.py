@@ -12,3 +12,4 @@ from .bridge import *  # noqa: F401,F403
 from .lightweight import *  # noqa: F401,F403
 from .shufflenet import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
