@@ -8,3 +8,4 @@ from .mlp import *  # noqa: F401,F403
 from . import optim  # noqa: F401  (pt.optim.Adam, ...: names like torch.optim)
 from .norm import *  # noqa: F401,F403
 from .cnn import *  # noqa: F401,F403
+from .gan import *  # noqa: F401,F403

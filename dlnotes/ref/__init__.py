@@ -18,3 +18,4 @@ from .norm import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .gan import *  # noqa: F401,F403
