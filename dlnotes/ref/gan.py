@@ -156,9 +156,10 @@ def optimal_discriminator(p_data, p_g):
     return np.where(total > 0, p / safe, 0.5)
 
 
-def _kl(a, b):
+def _kl_to_mixture(a, b):
+    """KL(a || (a + b) / 2), written so that tiny masses never divide by zero."""
     mask = a > 0
-    return float(np.sum(a[mask] * np.log(a[mask] / b[mask])))
+    return float(np.sum(a[mask] * np.log(2 * a[mask] / (a[mask] + b[mask]))))
 
 
 def jensen_shannon(p, q):
@@ -174,8 +175,7 @@ def jensen_shannon(p, q):
     if p.sum() <= 0 or q.sum() <= 0:
         raise ValueError("jensen_shannon: p and q must each have a positive sum")
     p, q = p / p.sum(), q / q.sum()
-    m = (p + q) / 2
-    return 0.5 * _kl(p, m) + 0.5 * _kl(q, m)
+    return 0.5 * _kl_to_mixture(p, q) + 0.5 * _kl_to_mixture(q, p)
 
 
 def ring_centers(n_modes=8, radius=2.0):
