@@ -13,3 +13,4 @@ from .lightweight import *  # noqa: F401,F403
 from .shufflenet import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .gan import *  # noqa: F401,F403

@@ -21,3 +21,4 @@ from .pool import *  # noqa: F401,F403
 from .lightweight import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .gan import *  # noqa: F401,F403
