@@ -128,7 +128,7 @@ def markdown_and_code(path):
 
 TRAINS = re.compile(r"\bfit\(|\.step\(")
 BOUND = re.compile(r"[<>]=? ?[-+]?\d+\.\d+")       # an asserted bound is exact
-BARE_FLOAT = re.compile(r"(?<![~\w.])\d+\.\d+")
+BARE_FLOAT = re.compile(r"(?<![~\w.])(?<!~[-+])\d+\.\d+")   # ~-1.5 is marked
 
 
 def printed_text(cell):
