@@ -55,19 +55,8 @@ def count_macs(model, input_shape, *, per_layer=False):
         return count
 
     kinds = (nn.Linear, nn.modules.conv._ConvNd)
-    handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules()
-               if isinstance(m, kinds)]
-    was_training = model.training
-    model.eval()
-    try:
-        p = next(model.parameters(), None)
-        with torch.no_grad():
-            model(torch.zeros(tuple(input_shape),
-                              device=p.device if p is not None else None))
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
+    _run_hooked(model, input_shape, {m: hook(n) for n, m in model.named_modules()
+                                     if isinstance(m, kinds)})
     total = sum(m for _, m in layers)
     return (total, layers) if per_layer else total
 
@@ -85,9 +74,16 @@ def activation_counts(model, input_shape):
         list of (name, numel) for every module without children.
     """
     counts = []
-    handles = [m.register_forward_hook(
-        lambda mod, inp, out, name=n: counts.append((name, out.numel())))
-        for n, m in model.named_modules() if not list(m.children())]
+    _run_hooked(model, input_shape, {
+        m: (lambda mod, inp, out, name=n: counts.append((name, out.numel())))
+        for n, m in model.named_modules() if not list(m.children())})
+    return counts
+
+
+def _run_hooked(model, input_shape, hooks):
+    """One eval-mode, no-grad forward pass of a zero input with forward hooks
+    attached ({module: hook}); removes them and restores train/eval after."""
+    handles = [m.register_forward_hook(h) for m, h in hooks.items()]
     was_training = model.training
     model.eval()
     try:
@@ -99,7 +95,6 @@ def activation_counts(model, input_shape):
         for h in handles:
             h.remove()
         model.train(was_training)
-    return counts
 
 
 def field_stack(layers):
