@@ -2,6 +2,13 @@
 
 The vectorised version (im2col through a strided view + tensordot) is the one to
 compare; the loop-over-output-pixels version is timed beside it for scale.
+
+What bounds it (measured at 1 thread, CPU time): the forward and the two backward
+matrix products are three OpenBLAS sgemms, and for (64,16,16,16)x(32,16,3,3) those
+alone take 9.3 ms against 7.4 ms for torch's whole forward+backward (oneDNN), 1.26x,
+before im2col (1.1 ms) and col2im (2.4 ms); for (32,64,32,32)x(64,64,3,3) 113 ms
+against 97 ms, plus 12 ms and 16 ms. So about 1.7-1.8x is the floor of any NumPy
+im2col conv here (a per-sample batched and an (r,s,c)-ordered variant were no faster).
 """
 import numpy as np
 import torch
