@@ -14,8 +14,8 @@ pair over time; ``lstm_*`` and ``gru_*`` compute exactly what that loop would,
 arranged for speed (the input products of all steps in one matmul before the
 loop, the weight gradients and dx in one matmul each after it, one tanh call for
 all gates, preallocated buffers, the inputs' dtype kept; the tests check them
-against the looped steps). ``rnn_backward(..., truncate=k)`` gives truncated BPTT. A bias may be None
-(its gradient is then None). ``clip_grad_norm`` mirrors
+against the looped steps). ``rnn_backward(..., truncate=k)`` gives truncated
+BPTT. A bias may be None (its gradient is then None). ``clip_grad_norm`` mirrors
 ``torch.nn.utils.clip_grad_norm_``.
 """
 import numpy as np
@@ -302,7 +302,7 @@ def lstm_forward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
         np.tanh(cs[t + 1], out=tcs[t])
         np.multiply(o, tcs[t], out=hs[t + 1])  # h = o * tanh(c)
     cache = (x, weight_ih, weight_hh, bias_ih, bias_hh, hs, cs, gates, tcs)
-    return hs[1:], (hs[-1].copy(), cs[-1].copy()), cache
+    return hs[1:].copy(), (hs[-1].copy(), cs[-1].copy()), cache  # the cache keeps hs
 
 
 def lstm_backward(dout, dh_n, dc_n, cache):
@@ -429,7 +429,7 @@ def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
         hs[t + 1] *= rz[:, H:]
         hs[t + 1] += n
     cache = (x, weight_ih, weight_hh, bias_ih, bias_hh, hs, gates, hidden_n)
-    return hs[1:], hs[-1].copy(), cache
+    return hs[1:].copy(), hs[-1].copy(), cache      # the cache keeps hs
 
 
 def gru_backward(dout, dh_n, cache):
