@@ -132,6 +132,50 @@ def test_no_bias_and_zero_initial_state():
     assert grads[-1] is None and grads[-2] is None
 
 
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_fast_sequence_equals_looped_steps(kind):
+    """lstm/gru_forward and _backward are arranged for speed (input products and
+    weight gradients hoisted out of the time loop); they must compute exactly
+    what looping the readable step functions computes, and keep float32."""
+    rng = np.random.default_rng(5)
+    T, N, D, H = 4, 3, 2, 5
+    G, n_states = GATES[kind], 2 if kind == "lstm" else 1
+    x = rng.standard_normal((T, N, D))
+    states = list(rng.standard_normal((n_states, N, H)))
+    w = [rng.standard_normal(s) for s in ((G * H, D), (G * H, H), (G * H,), (G * H,))]
+    dout, dstates = rng.standard_normal((T, N, H)), list(rng.standard_normal(
+        (n_states, N, H)))
+    step_f, step_b = (getattr(ref, f"{kind}_step_{s}") for s in ("forward", "backward"))
+    s, outs, caches = states, [], []
+    for t in range(T):
+        *s, cache = step_f(x[t], *s, *w)
+        outs.append(s[0])
+        caches.append(cache)
+    ds, dx, dw = list(dstates), [None] * T, 0
+    for t in reversed(range(T)):
+        ds[0] = ds[0] + dout[t]
+        dx[t], *rest = step_b(*ds, caches[t])
+        ds, dw = rest[:n_states], [a + b for a, b in zip(rest[n_states:], dw or
+                                                          [0] * 4)]
+    if kind == "lstm":
+        out, (h_n, c_n), cache = ref.lstm_forward(x, *states, *w)
+        got = ref.lstm_backward(dout, *dstates, cache)
+        finals = [h_n, c_n]
+    else:
+        out, h_n, cache = ref.gru_forward(x, *states, *w)
+        got = ref.gru_backward(dout, *dstates, cache)
+        finals = [h_n]
+    assert max_abs_diff(out, np.stack(outs)) < 1e-13
+    for a, b in zip(finals, s):
+        assert max_abs_diff(a, b) < 1e-13
+    for a, b in zip(got, [np.stack(dx), *ds, *dw]):
+        assert max_abs_diff(a, b) < 1e-12
+    f32 = [a.astype(np.float32) for a in (x, *states, *w)]
+    out32 = getattr(ref, f"{kind}_forward")(*f32)[0]
+    assert out32.dtype == np.float32
+    assert max_abs_diff(out32, out) < 1e-5
+
+
 def _stack_ref(kind, x, module):
     """A multi-layer bidirectional sequence through the ref functions, weights
     taken from a torch module: the output and final states in torch's layout."""

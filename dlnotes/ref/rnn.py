@@ -7,10 +7,15 @@ RNN G = 1; LSTM G = 4 in the order i, f, g, o; GRU G = 3 in the order r, z, n,
 with PyTorch's GRU variant n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) (the
 reset gate multiplies the hidden matmul's result, not h itself).
 
-Each cell has a step pair (``*_step_forward`` / ``*_step_backward``); the
-sequence functions loop it over time (one layer, one direction; stack calls for
-more). ``rnn_backward(..., truncate=k)`` gives truncated BPTT. A bias may be None
-(its gradient is then None). ``clip_grad_norm`` mirrors
+Each cell has a step pair (``*_step_forward`` / ``*_step_backward``), the
+readable form the chapter teaches. The sequence functions run one layer in one
+direction (stack calls for more): ``rnn_forward``/``rnn_backward`` loop the step
+pair over time; ``lstm_*`` and ``gru_*`` compute exactly what that loop would,
+arranged for speed (the input products of all steps in one matmul before the
+loop, the weight gradients and dx in one matmul each after it, one tanh call for
+all gates, preallocated buffers, the inputs' dtype kept; the tests check them
+against the looped steps). ``rnn_backward(..., truncate=k)`` gives truncated
+BPTT. A bias may be None (its gradient is then None). ``clip_grad_norm`` mirrors
 ``torch.nn.utils.clip_grad_norm_``.
 """
 import numpy as np
@@ -82,6 +87,37 @@ def _check(func, x, states, weight_ih, weight_hh, bias_ih, bias_hh, gates, label
                              f"is {tuple(weight_hh.shape)}), got {tuple(s.shape)}")
         out.append(s)
     return out
+
+
+def _dtype(*arrays):
+    """The common dtype of the arrays given (None entries skipped)."""
+    return np.result_type(*(a for a in arrays if a is not None))
+
+
+def _gate_scales(H, dtype, blocks, tanh_blocks):
+    """Per-column constants that let one tanh call compute every gate block.
+
+    sigmoid(a) = (1 + tanh(a / 2)) / 2: a sigmoid block is scaled by 1/2 before
+    the tanh and mapped u -> u / 2 + 1/2 after it; a tanh block keeps scale 1 and
+    shift 0. Returns (scale, shift), each (len(blocks) * H,).
+    """
+    scale = np.repeat([1.0 if b in tanh_blocks else 0.5 for b in blocks], H)
+    return scale.astype(dtype), (1 - scale).astype(dtype) * (scale == 0.5)
+
+
+def _input_products(x, weight_ih, bias_ih, bias_hh, dtype):
+    """x_t @ W_ih.T + the biases for every step at once: one (T*N, D) matmul.
+
+    The input half of each cell does not depend on the state, so it can leave
+    the time loop. Returns (T, N, G*H), a new array of ``dtype``.
+    """
+    T, N, D = x.shape
+    a = (x.reshape(T * N, D) @ np.ascontiguousarray(weight_ih.T)).astype(dtype,
+                                                                       copy=False)
+    for b in (bias_ih, bias_hh):
+        if b is not None:
+            a += b
+    return a.reshape(T, N, -1)
 
 
 # ---------------------------------------------------------------- vanilla RNN
@@ -231,6 +267,11 @@ def lstm_step_backward(dh, dc, cache):
 def lstm_forward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     """A one-layer LSTM over a sequence, as ``nn.LSTM`` (one direction).
 
+    Computes what looping lstm_step_forward over time computes, arranged for
+    speed: the input products of all steps in one matmul before the loop, and
+    one tanh per step for all four gates (sigmoid(a) = (1 + tanh(a / 2)) / 2).
+    The result has the inputs' common dtype (float32 stays float32).
+
     Args:
         x: (T, N, D); h0, c0: (N, H) or None (zeros); weights as lstm_step_forward.
     Returns:
@@ -238,25 +279,71 @@ def lstm_forward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     """
     h, c = _check("lstm_forward", x, [("h0", h0), ("c0", c0)], weight_ih, weight_hh,
                   bias_ih, bias_hh, 4, " (gates i, f, g, o)", step=False)
-    out, caches = [], []
-    for x_t in x:
-        h, c, cache = _lstm_step(x_t, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
-        out.append(h)
-        caches.append(cache)
-    return np.stack(out), (h, c), caches
+    dtype = _dtype(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
+    T, N, _ = x.shape
+    H = weight_hh.shape[1]
+    scale, shift = _gate_scales(H, dtype, "ifgo", "g")
+    gates = _input_products(x, weight_ih, bias_ih, bias_hh, dtype)   # (T, N, 4H)
+    gates *= scale
+    # scaled by 1/2 (exact) and transposed once: a contiguous matrix multiplies faster
+    w_hh = np.ascontiguousarray((weight_hh * scale[:, None]).T, dtype)
+    hs, cs = np.empty((T + 1, N, H), dtype), np.empty((T + 1, N, H), dtype)
+    tcs, ig = np.empty((T, N, H), dtype), np.empty((N, H), dtype)
+    hs[0], cs[0] = h, c
+    for t in range(T):
+        a = gates[t]
+        a += hs[t] @ w_hh
+        np.tanh(a, out=a)                      # all four gates with one call
+        a *= scale
+        a += shift                             # now i, f, g, o
+        i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+        np.multiply(f, cs[t], out=cs[t + 1])   # c = f * c_prev + i * g
+        cs[t + 1] += np.multiply(i, g, out=ig)
+        np.tanh(cs[t + 1], out=tcs[t])
+        np.multiply(o, tcs[t], out=hs[t + 1])  # h = o * tanh(c)
+    cache = (x, weight_ih, weight_hh, bias_ih, bias_hh, hs, cs, gates, tcs)
+    return hs[1:].copy(), (hs[-1].copy(), cs[-1].copy()), cache  # the cache keeps hs
 
 
 def lstm_backward(dout, dh_n, dc_n, cache):
     """BPTT for lstm_forward; dh_n, dc_n may be None.
 
+    The same gradients as lstm_step_backward walked back over time, arranged for
+    speed: the gates' local derivatives for all steps before the loop, one
+    hidden matmul per step inside it, and the weight gradients and dx after it,
+    each one matmul over all steps (a sum over time is a sum over rows).
+
     Returns:
         dx, dh0, dc0, dweight_ih, dweight_hh, dbias_ih, dbias_hh.
     """
-    zero = dout[0]
-    dx, (dh0, dc0), dp = _through_time(
-        lstm_step_backward, dout, [_dstate(dh_n, zero), _dstate(dc_n, zero)],
-        cache, 4)
-    return (dx, dh0, dc0, *dp)
+    x, weight_ih, weight_hh, bias_ih, bias_hh, hs, cs, gates, tcs = cache
+    T, N, H = tcs.shape
+    i, f, g, o = (gates[..., k * H:(k + 1) * H] for k in range(4))
+    deriv = gates * (1 - gates)                      # sigmoid' = s (1 - s)
+    deriv[..., 2 * H:3 * H] = 1 - g ** 2             # tanh' = 1 - g^2
+    o_dtanh = o * (1 - tcs ** 2)                     # dh -> dc through o * tanh(c)
+    dgates = np.empty_like(gates)
+    dh = np.zeros((N, H), gates.dtype) if dh_n is None else np.array(dh_n, gates.dtype)
+    dc = np.zeros((N, H), gates.dtype) if dc_n is None else np.array(dc_n, gates.dtype)
+    w_hh = weight_hh.astype(gates.dtype, copy=False)
+    for t in reversed(range(T)):
+        dh += dout[t]
+        dc += dh * o_dtanh[t]
+        da = dgates[t]
+        np.multiply(dc, g[t], out=da[:, :H])                 # input gate
+        np.multiply(dc, cs[t], out=da[:, H:2 * H])           # forget gate
+        np.multiply(dc, i[t], out=da[:, 2 * H:3 * H])        # candidate
+        np.multiply(dh, tcs[t], out=da[:, 3 * H:])           # output gate
+        da *= deriv[t]
+        dc *= f[t]
+        np.matmul(da, w_hh, out=dh)
+    flat = dgates.reshape(T * N, 4 * H)
+    dx = (flat @ weight_ih).reshape(x.shape)
+    dw_ih = flat.T @ x.reshape(T * N, -1)
+    dw_hh = flat.T @ hs[:-1].reshape(T * N, H)
+    db = flat.sum(0)
+    return (dx, dh, dc, dw_ih, dw_hh, None if bias_ih is None else db,
+            None if bias_hh is None else db.copy())
 
 
 # ----------------------------------------------------------------------- GRU
@@ -305,6 +392,10 @@ def gru_step_backward(dh, cache):
 def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
     """A one-layer GRU over a sequence, as ``nn.GRU`` (one direction).
 
+    Computes what looping gru_step_forward over time computes, arranged for speed
+    as lstm_forward is: the input products of all steps in one matmul before the
+    loop, one tanh for both sigmoid gates. The result keeps the inputs' dtype.
+
     Args:
         x: (T, N, D); h0: (N, H) or None (zeros); weights as gru_step_forward.
     Returns:
@@ -312,23 +403,69 @@ def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
     """
     (h,) = _check("gru_forward", x, [("h0", h0)], weight_ih, weight_hh, bias_ih,
                   bias_hh, 3, " (gates r, z, n)", step=False)
-    out, caches = [], []
-    for x_t in x:
-        h, cache = _gru_step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh)
-        out.append(h)
-        caches.append(cache)
-    return np.stack(out), h, caches
+    dtype = _dtype(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    T, N, _ = x.shape
+    H = weight_hh.shape[1]
+    scale, _ = _gate_scales(H, dtype, "rzn", "n")
+    gates = _input_products(x, weight_ih, bias_ih, None, dtype)      # (T, N, 3H)
+    gates *= scale
+    w_hh = np.ascontiguousarray((weight_hh * scale[:, None]).T, dtype)
+    b_hh = np.zeros(3 * H, dtype) if bias_hh is None else bias_hh * scale
+    hs, hidden_n = np.empty((T + 1, N, H), dtype), np.empty((T, N, H), dtype)
+    gh, tmp = np.empty((N, 3 * H), dtype), np.empty((N, H), dtype)
+    hs[0] = h
+    for t in range(T):
+        np.matmul(hs[t], w_hh, out=gh)
+        gh += b_hh                             # h @ W_hh.T + b_hh, r and z halved
+        rz, n = gates[t, :, :2 * H], gates[t, :, 2 * H:]
+        rz += gh[:, :2 * H]
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5                              # sigmoid, for r and z at once
+        hidden_n[t] = gh[:, 2 * H:]
+        n += np.multiply(rz[:, :H], hidden_n[t], out=tmp)   # reset after the matmul
+        np.tanh(n, out=n)
+        np.subtract(hs[t], n, out=hs[t + 1])   # h = n + z * (h_prev - n)
+        hs[t + 1] *= rz[:, H:]
+        hs[t + 1] += n
+    cache = (x, weight_ih, weight_hh, bias_ih, bias_hh, hs, gates, hidden_n)
+    return hs[1:].copy(), hs[-1].copy(), cache      # the cache keeps hs
 
 
 def gru_backward(dout, dh_n, cache):
     """BPTT for gru_forward; dh_n may be None.
 
+    The same gradients as gru_step_backward walked back over time, with the
+    local derivatives computed for all steps before the loop and the weight
+    gradients and dx as one matmul each after it.
+
     Returns:
         dx, dh0, dweight_ih, dweight_hh, dbias_ih, dbias_hh.
     """
-    dx, (dh0,), dp = _through_time(gru_step_backward, dout,
-                                   [_dstate(dh_n, dout[0])], cache, 4)
-    return (dx, dh0, *dp)
+    x, weight_ih, weight_hh, bias_ih, bias_hh, hs, gates, hidden_n = cache
+    T, N, H = hidden_n.shape
+    r, z, n = (gates[..., k * H:(k + 1) * H] for k in range(3))
+    to_n = (1 - z) * (1 - n ** 2)                    # dh -> da_n through tanh
+    to_z = (hs[:-1] - n) * z * (1 - z)               # dh -> da_z
+    to_r = hidden_n * r * (1 - r)                    # da_n -> da_r
+    dgi, dgh = np.empty_like(gates), np.empty_like(gates)
+    dh = np.zeros((N, H), gates.dtype) if dh_n is None else np.array(dh_n, gates.dtype)
+    w_hh = weight_hh.astype(gates.dtype, copy=False)
+    for t in reversed(range(T)):
+        dh += dout[t]
+        dn, dgh_t = dgi[t, :, 2 * H:], dgh[t]
+        np.multiply(dh, to_n[t], out=dn)
+        np.multiply(dn, to_r[t], out=dgh_t[:, :H])           # reset gate
+        np.multiply(dh, to_z[t], out=dgh_t[:, H:2 * H])      # update gate
+        np.multiply(dn, r[t], out=dgh_t[:, 2 * H:])          # hidden part of n
+        dh *= z[t]                                           # the direct path
+        dh += dgh_t @ w_hh
+    dgi[..., :2 * H] = dgh[..., :2 * H]              # r and z: the same in both
+    fi, fh = dgi.reshape(T * N, 3 * H), dgh.reshape(T * N, 3 * H)
+    dx = (fi @ weight_ih).reshape(x.shape)
+    return (dx, dh, fi.T @ x.reshape(T * N, -1), fh.T @ hs[:-1].reshape(T * N, H),
+            None if bias_ih is None else fi.sum(0),
+            None if bias_hh is None else fh.sum(0))
 
 
 # ------------------------------------------------------------------ clipping
