@@ -95,7 +95,7 @@ def driver():
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                "--hide-scrollbars", f"--window-size={WINDOW[0]},{WINDOW[1]}"):
+                f"--window-size={WINDOW[0]},{WINDOW[1]}"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     d = webdriver.Chrome(service=Service(chromedriver), options=options)

@@ -16,9 +16,9 @@ VENDOR = ROOT / "_static" / "vendor"
 
 # package@version -> {destination under _static/vendor: path inside the package}
 PACKAGES = {
-    # MathJax 3: one file with every TeX extension (no run-time loading of
-    # extensions) and the CommonHTML output's woff2 fonts, which it finds
-    # relative to its own location.
+    # MathJax 3: one file with every TeX extension (so none is loaded at run
+    # time) and the fonts of its CommonHTML output (the woff-v2 set), which it
+    # finds relative to its own location.
     "mathjax@3.2.2": {
         "mathjax/tex-chtml-full.js": "es5/tex-chtml-full.js",
         "mathjax/output/chtml/fonts/woff-v2": "es5/output/chtml/fonts/woff-v2",
