@@ -245,15 +245,45 @@ def test_checker_finds_a_figure_missing_from_its_page(site, tmp_path):
     assert missing_figures(nb, write_page(site, "<p>no figure</p>"), site) == 1
 
 
+def test_a_stored_progress_bar_renders_as_html_and_an_unknown_widget_fails():
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import offline_site
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+
+    def model(name, **state):
+        return {"model_name": name, "state": state}
+    state = {"box": model("HBoxModel", children=["IPY_MODEL_a", "IPY_MODEL_b", "IPY_MODEL_c"],
+                          layout="IPY_MODEL_lay"),
+             "lay": model("LayoutModel", visibility="hidden", width=None),
+             "a": model("HTMLModel", value="fit:\u2007 50%"),
+             "b": model("FloatProgressModel", min=0.0, max=60.0, value=30.0,
+                        bar_style="danger", description="", style="IPY_MODEL_st"),
+             "st": model("ProgressStyleModel", bar_color=None),
+             "c": model("HTMLModel", value="30/60 [00:01&lt;00:01]"),
+             "btn": model("ButtonModel", description="go")}
+    out = offline_site.render_widget("IPY_MODEL_box", state)
+    assert out.startswith('<div class="nbwidget nbwidget-hbox" style="visibility: hidden;">')
+    assert "fit:\u2007 50%" in out and "30/60 [00:01&lt;00:01]" in out
+    assert 'nbwidget-danger' in out and 'style="width: 50.0%;"' in out
+    for bad in ("btn", "nowhere"):
+        with pytest.raises(offline_site.WidgetError):
+            offline_site.render_widget(bad, state)
+
+
 # --- the built book ---------------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def build(tmp_path_factory):
-    """Build the book once (from the stored outputs; about 20 s) into a temporary folder."""
+    """Build the book once, as `make book` does (a Sphinx warning fails it), from the
+    stored outputs into a temporary folder (about 20 s). CI runs `make test` only, so
+    this is also what keeps `make book` green there."""
     out = tmp_path_factory.mktemp("site")
     jb = pathlib.Path(sys.executable).with_name("jupyter-book")
     start = time.perf_counter()
-    run = subprocess.run([str(jb), "build", str(ROOT), "--all", "--path-output", str(out)],
+    run = subprocess.run([str(jb), "build", str(ROOT), "--all", "--warningiserror",
+                          "--keep-going", "--path-output", str(out)],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     print(f"book built in {time.perf_counter() - start:.1f} s")
