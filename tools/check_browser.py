@@ -51,7 +51,7 @@ ready.then(() => document.fonts.ready).then(() => {
     const inner = pre.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
     column = {chars: inner / charWidth, px: inner, font: cs.fontSize};
   }
-  done({raw, badImages, column, hasMath, mathjax: !!window.MathJax,
+  done({raw, badImages, column, hasMath, mathjax: !!(window.MathJax && MathJax.startup),
         typeset: document.querySelectorAll('mjx-container').length,
         height: Math.ceil(document.documentElement.scrollHeight)});
 }).catch(e => done({error: String(e)}));
