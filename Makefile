@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 NB ?= book/*.ipynb
 
-.PHONY: book test venv notebooks claims bench clean
+.PHONY: book test venv notebooks claims bench clean check-browser
 
 $(STAMP): requirements.txt pyproject.toml
 	rm -rf $(VENV)
@@ -44,6 +44,12 @@ claims: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.notebooks
+
+# Every page of _build/html in headless Chromium with the network off: math typeset,
+# images decoded, no JavaScript error, no code wider than its column; screenshots in
+# _build/screenshots/. Needs Chromium (apt-get install chromium chromium-driver).
+check-browser: book
+	$(BIN)/python tools/check_browser.py _build/html
 
 clean:
 	rm -rf _build $(VENV)

@@ -203,3 +203,53 @@ def test_exercises_have_solutions_the_suite_executes(path):
                 f"{path.name}: exercise {n}'s solution cell is not tagged hide-cell")
         assert any(re.search(r"\bassert\b|np\.testing\.", src(c)) for c in solutions), (
             f"{path.name}: exercise {n}'s solution asserts nothing")
+
+
+# Reading width. At a 1280-px window (scroll bar shown) the book's code column holds
+# 94 characters of its 13-px code font (_static/dlnotes.css; `make check-browser`
+# measures it and fails on any code block that scrolls sideways). Code shown in the
+# book, a notebook's cells and the package code they list with
+# `Code(inspect.getsource(...))`, must fit in it. The style limits are tighter (80
+# columns in notebooks, 88 in the package, CONTRIBUTING.md); this is the hard one.
+CODE_COLUMN = 93
+LISTING = re.compile(r'<div class="highlight"><pre>(.*?)</pre>', flags=re.S)
+
+
+def too_long(text, limit=CODE_COLUMN):
+    return [(n, len(line)) for n, line in enumerate(text.splitlines(), 1)
+            if len(line) > limit]
+
+
+def listings(cell):
+    """The code a cell's outputs show as a highlighted listing (IPython.display.Code)."""
+    import html
+    shown = []
+    for out in cell["outputs"]:
+        page = out.get("data", {}).get("text/html", "")
+        page = "".join(page) if isinstance(page, list) else page
+        shown += [html.unescape(re.sub(r"<[^>]+>", "", block))
+                  for block in LISTING.findall(page)]
+    return shown
+
+
+def test_line_checkers_find_a_long_line():
+    limit = CODE_COLUMN
+    assert too_long("x = 1\n" + "y" * (limit + 1)) == [(2, limit + 1)]
+    assert too_long("y" * limit) == []
+    row = '<span class="n">' + "z" * limit + '</span>&lt;'
+    cell = {"outputs": [{"data": {"text/html": f'<style>pre {{}}</style>'
+                                               f'<div class="highlight"><pre>{row}\n</pre>'}}]}
+    assert listings(cell) == ["z" * limit + "<\n"]
+    assert too_long(listings(cell)[0]) == [(1, limit + 1)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_code_shown_fits_the_code_column(path):
+    for i, cell in enumerate(code_cells(path), 1):
+        long = too_long(src(cell))
+        assert not long, (f"{path.name}: cell {i} has lines (line, length) {long} "
+                          f"longer than the code column ({CODE_COLUMN})")
+        for listing in listings(cell):
+            long = too_long(listing)
+            assert not long, (f"{path.name}: cell {i} lists code with lines (line, length) "
+                              f"{long} longer than the code column ({CODE_COLUMN})")
