@@ -162,9 +162,29 @@ def test_mobilenet_v2_matches_the_paper():
     assert abs(pt.count_macs(net, (1, 3, 224, 224)) / 300e6 - 1) < 0.01
 
 
+def _shufflenet_v1_hand(g, widths, repeats=(4, 8, 4), stem=24, classes=1000):
+    """Parameters from ShuffleNet V1's Table 1 and Fig. 2: 1x1 group conv to a
+    quarter of the output width (not grouped in the very first unit), 3x3
+    depthwise, 1x1 group conv (to out - in channels when the unit halves the size
+    and concatenates the pooled input), each with BN; then the FC layer."""
+    total, c = _conv(3, stem, 3) + _bn(stem), stem
+    for i, (w, n) in enumerate(zip(widths, repeats)):
+        for j in range(n):
+            mid, branch = w // 4, (w - c if j == 0 else w)
+            g1 = 1 if i == j == 0 else g
+            total += (_conv(c, mid, 1, g1) + _bn(mid) + _conv(mid, mid, 3, mid)
+                      + _bn(mid) + _conv(mid, branch, 1, g) + _bn(branch))
+            c = w
+    return total + c * classes + classes
+
+
 def test_shufflenet_v1_matches_the_paper():
     net = _meta(pt.ShuffleNetV1, groups=3)
-    assert net.num_params() == 1_865_728 and round(net.num_params() / 1e6, 1) == 1.9
+    assert net.num_params() == _shufflenet_v1_hand(3, (240, 480, 960)) == 1_865_728
+    assert round(net.num_params() / 1e6, 1) == 1.9
+    for g in (1, 8):
+        assert (_meta(pt.ShuffleNetV1, groups=g).num_params()
+                == _shufflenet_v1_hand(g, pt.ShuffleNetV1.WIDTHS[g]))
     assert abs(pt.count_macs(net, (1, 3, 224, 224)) / 138e6 - 1) < 0.01
     # Table 1: g = 1 and g = 8 keep the complexity at ~140 M MACs by widening
     for g, paper in [(1, 143e6), (8, 140e6)]:
@@ -174,7 +194,17 @@ def test_shufflenet_v1_matches_the_paper():
 
 def test_shufflenet_v2_matches_the_paper():
     net = _meta(pt.ShuffleNetV2)
-    assert net.num_params() == 2_278_604          # torchvision's shufflenet_v2_x1_0
+    # Table 5, 1x: conv1 24, stages of 116, 232, 464 (4, 8, 4 units), conv5 1024
+    hand, c = _conv(3, 24, 3) + _bn(24), 24
+    for w, n in [(116, 4), (232, 8), (464, 4)]:
+        h = w // 2
+        hand += (_conv(c, c, 3, c) + _bn(c) + _conv(c, h, 1) + _bn(h)      # branch 1
+                 + _conv(c, h, 1) + _bn(h) + _conv(h, h, 3, h) + _bn(h)
+                 + _conv(h, h, 1) + _bn(h))                                # branch 2
+        hand += (n - 1) * (2 * (_conv(h, h, 1) + _bn(h)) + _conv(h, h, 3, h) + _bn(h))
+        c = w
+    hand += _conv(464, 1024, 1) + _bn(1024) + 1024 * 1000 + 1000
+    assert net.num_params() == hand == 2_278_604  # torchvision's shufflenet_v2_x1_0
     assert abs(net.num_params() / 2.3e6 - 1) < 0.01
     assert abs(pt.count_macs(net, (1, 3, 224, 224)) / 146e6 - 1) < 0.01
     unit = pt.ShuffleUnitV2(116, 116, 1)
@@ -188,7 +218,16 @@ def test_squeezenet_matches_the_paper():
                                  + _conv(16, 64, 1, bias=True)
                                  + _conv(16, 64, 3, bias=True))
     v10, v11 = _meta(pt.SqueezeNet, "1_0"), _meta(pt.SqueezeNet, "1_1")
-    assert v10.num_params() == 1_248_424 and abs(v10.num_params() / 1.25e6 - 1) < 0.01
+    # Table 1: conv1 96 7x7, fire2-9 (s1, e1 = e3) as listed, conv10 1x1 to 1000
+    hand, c = _conv(3, 96, 7, bias=True), 96
+    for s1, e in [(16, 64), (16, 64), (32, 128), (32, 128), (48, 192), (48, 192),
+                  (64, 256), (64, 256)]:
+        hand += (_conv(c, s1, 1, bias=True) + _conv(s1, e, 1, bias=True)
+                 + _conv(s1, e, 3, bias=True))
+        c = 2 * e
+    hand += _conv(512, 1000, 1, bias=True)
+    assert v10.num_params() == hand == 1_248_424
+    assert abs(v10.num_params() / 1.25e6 - 1) < 0.01
     ratio = pt.count_macs(v10, (1, 3, 224, 224)) / pt.count_macs(v11, (1, 3, 224, 224))
     assert 2.3 < ratio < 2.5
     alexnet = _meta(pt.AlexNet)
