@@ -14,14 +14,6 @@ from dlnotes.train import TrainingDiverged
 KINDS = ref.GAN_KINDS
 
 
-def _d_backward(dout, cache):
-    return ref.gan_d_loss_backward(cache, dout)
-
-
-def _g_backward(dout, cache):
-    return ref.gan_g_loss_backward(cache, dout)
-
-
 def _torch_d(kind):
     """An independent torch formulation of each discriminator loss."""
     def fn(r, f, kind=kind):
@@ -55,9 +47,11 @@ SHAPES = [((1,), (1,)), ((7,), (5,)), ((4, 1), (6, 1)), ((3, 1, 2, 2), (2, 1, 2,
 @pytest.mark.parametrize("shapes", SHAPES)
 def test_d_loss_matches_torch_and_finite_differences(kind, shapes):
     hp = dict(kind=kind)
-    check_parity(ref.gan_d_loss_forward, _d_backward, lambda r, f, kind: _torch_d(kind)(r, f),
+    check_parity(ref.gan_d_loss_forward, ref.gan_d_loss_backward,
+                 lambda r, f, kind: _torch_d(kind)(r, f),
                  shapes=list(shapes), wrt=[0, 1], **hp)
-    check_grads(ref.gan_d_loss_forward, _d_backward, shapes=list(shapes), wrt=[0, 1], **hp)
+    check_grads(ref.gan_d_loss_forward, ref.gan_d_loss_backward, shapes=list(shapes),
+                wrt=[0, 1], **hp)
     # the package's torch losses agree with the independent formulation
     r, f = (torch.randn(s, dtype=torch.float64) for s in shapes)
     assert torch.allclose(pt.d_loss(r, f, kind=kind), _torch_d(kind)(r, f))
@@ -66,9 +60,11 @@ def test_d_loss_matches_torch_and_finite_differences(kind, shapes):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("shape", [(1,), (9,), (4, 1), (2, 1, 3, 3)])
 def test_g_loss_matches_torch_and_finite_differences(kind, shape):
-    check_parity(ref.gan_g_loss_forward, _g_backward, lambda f, kind: _torch_g(kind)(f),
+    check_parity(ref.gan_g_loss_forward, ref.gan_g_loss_backward,
+                 lambda f, kind: _torch_g(kind)(f),
                  shapes=[shape], kind=kind)
-    check_grads(ref.gan_g_loss_forward, _g_backward, shapes=[shape], kind=kind)
+    check_grads(ref.gan_g_loss_forward, ref.gan_g_loss_backward, shapes=[shape],
+                kind=kind)
     f = torch.randn(shape, dtype=torch.float64)
     assert torch.allclose(pt.g_loss(f, kind=kind), _torch_g(kind)(f))
 
@@ -78,9 +74,28 @@ def test_losses_are_finite_for_huge_logits():
     for kind in KINDS:
         loss, cache = ref.gan_d_loss_forward(big, big, kind=kind)
         assert np.isfinite(loss) and all(np.isfinite(g).all()
-                                         for g in ref.gan_d_loss_backward(cache))
+                                         for g in ref.gan_d_loss_backward(1.0, cache))
         loss, cache = ref.gan_g_loss_forward(big, kind=kind)
-        assert np.isfinite(loss) and np.isfinite(ref.gan_g_loss_backward(cache)).all()
+        dfake = ref.gan_g_loss_backward(1.0, cache)
+        assert np.isfinite(loss) and np.isfinite(dfake).all()
+
+
+def test_loss_backwards_take_dout_then_cache():
+    r, f = np.array([0.3, -1.2]), np.array([0.7])
+    _, cd = ref.gan_d_loss_forward(r, f, kind="hinge")
+    _, cg = ref.gan_g_loss_forward(f, kind="least_squares")
+    dr, df = ref.gan_d_loss_backward(1.0, cd)
+    dr3, df3 = ref.gan_d_loss_backward(3.0, cd)                 # scales with dout
+    np.testing.assert_allclose(dr3, 3 * dr)
+    np.testing.assert_allclose(df3, 3 * df)
+    np.testing.assert_allclose(ref.gan_g_loss_backward(2.0, cg),
+                               2 * ref.gan_g_loss_backward(1.0, cg))
+    for fn, cache in ((ref.gan_d_loss_backward, cd), (ref.gan_g_loss_backward, cg)):
+        name = fn.__name__
+        with pytest.raises(TypeError, match=name + r": .*dout, cache"):
+            fn(cache)                                            # the old order
+        with pytest.raises(TypeError, match=name + r": .*dout, cache"):
+            fn(cache, 1.0)
 
 
 def test_saturating_gradient_vanishes_where_non_saturating_does_not():
@@ -88,8 +103,8 @@ def test_saturating_gradient_vanishes_where_non_saturating_does_not():
     _, c_sat = ref.gan_g_loss_forward(f, kind="saturating")
     _, c_ns = ref.gan_g_loss_forward(f, kind="non_saturating")
     d = 1 / (1 + np.exp(10.0))
-    np.testing.assert_allclose(ref.gan_g_loss_backward(c_sat), [-d])
-    np.testing.assert_allclose(ref.gan_g_loss_backward(c_ns), [-(1 - d)])
+    np.testing.assert_allclose(ref.gan_g_loss_backward(1.0, c_sat), [-d])
+    np.testing.assert_allclose(ref.gan_g_loss_backward(1.0, c_ns), [-(1 - d)])
 
 
 def test_optimal_discriminator_and_jensen_shannon_closed_forms():
