@@ -197,7 +197,111 @@ def test_patch_discriminator_map_and_receptive_field():
                 m.weight.fill_(1.0)
     d(x)[0, 0, 4, 4].backward()
     rows = x.grad[0, 0].abs().sum(1).nonzero()
-    assert rows.max() - rows.min() + 1 <= 18
+    assert rows.max() - rows.min() + 1 == 18
+
+
+def test_patch_discriminator_with_stride_1_keeps_the_size():
+    d = pt.PatchDiscriminator(in_channels=1, width=4, n_layers=2, stride=1)
+    assert d.kernels_strides == [(3, 1), (3, 1), (3, 1)]
+    assert ref.receptive_field(d.kernels_strides) == [1, 3, 5, 7]
+    x = torch.zeros(1, 1, 8, 8, requires_grad=True)
+    with torch.no_grad():
+        for m in d.modules():
+            if isinstance(m, nn.Conv2d):
+                m.weight.fill_(1.0)
+    out = d(x)
+    assert out.shape == (1, 1, 8, 8)
+    out[0, 0, 4, 4].backward()
+    seen = x.grad[0, 0] != 0
+    assert seen.sum() == 7 * 7 and seen[1:8, 1:8].all()
+
+
+def test_psnr_known_cases():
+    target = np.zeros((2, 1, 4, 4))
+    pred = target.copy()
+    pred[0] += 0.1                                   # MSE 0.01 -> 10 log10(4 / 0.01)
+    pred[1] += 0.2                                   # MSE 0.04
+    want = (10 * np.log10(4 / 0.01) + 10 * np.log10(4 / 0.04)) / 2
+    assert math.isclose(ref.psnr(pred, target, data_range=2.0), want)
+    assert ref.psnr(target, target, data_range=1.0) == np.inf
+    with pytest.raises(ValueError, match="psnr: pred and target must have the same"):
+        ref.psnr(pred, target[:1], data_range=2.0)
+    with pytest.raises(ValueError, match="psnr: data_range"):
+        ref.psnr(pred, target, data_range=0.0)
+
+
+def test_sr_generator_starts_from_bicubic_and_upscales():
+    torch.manual_seed(0)
+    g = pt.SRGenerator(channels=1, width=4, n_blocks=1, scale=2)
+    x = torch.randn(3, 1, 4, 4)
+    assert g(x).shape == (3, 1, 8, 8)
+    with torch.no_grad():
+        g.up[-1].weight.zero_()
+        g.up[-1].bias.zero_()                        # the residual branch silenced
+    bicubic = F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False)
+    assert torch.allclose(g(x), bicubic)
+    assert pt.SRGenerator(channels=3, width=4, scale=3)(torch.zeros(1, 3, 5, 5)).shape \
+        == (1, 3, 15, 15)
+
+
+def test_refiner_and_residual_block_keep_the_shape():
+    torch.manual_seed(0)
+    r = pt.Refiner(channels=1, width=4, n_blocks=2)
+    x = torch.randn(2, 1, 8, 8)
+    assert r(x).shape == x.shape
+    with torch.no_grad():
+        r.net[-1].weight.zero_()
+        r.net[-1].bias.zero_()
+    assert torch.equal(r(x), x)                      # R = identity + a learned change
+    assert pt.ResidualBlock(4)(torch.zeros(1, 4, 3, 3)).shape == (1, 4, 3, 3)
+
+
+def test_train_image_gan_content_only_fits_and_leaves_d_alone():
+    torch.manual_seed(0)
+    # blocky images: the exact inverse of 2x2 averaging is nearest upsampling,
+    # which a network can learn and bicubic interpolation misses
+    lr = torch.rand(64, 1, 4, 4) * 2 - 1
+    hr = F.interpolate(lr, scale_factor=2, mode="nearest")
+    g = pt.SRGenerator(width=8, n_blocks=1)
+    d = pt.DCDiscriminator(width=4, image_size=8)
+    before = [p.clone() for p in d.parameters()]
+    hist = pt.train_image_gan(g, d, lr, hr, targets=hr, content=F.mse_loss,
+                              adv_weight=0.0, steps=60, batch_size=16, progress=False,
+                              device="cpu")
+    assert len(hist.g_loss) == 60 and hist.d_loss == [0.0] * 60
+    assert all(torch.equal(a, b) for a, b in zip(before, d.parameters()))
+    with torch.no_grad():
+        bicubic = F.interpolate(lr, scale_factor=2, mode="bicubic", align_corners=False)
+        assert F.mse_loss(g(lr), hr) < 0.5 * F.mse_loss(bicubic, hr)
+
+
+def test_train_image_gan_adversarial_trains_d_and_self_regularises():
+    torch.manual_seed(0)
+    synthetic = torch.where(torch.rand(32, 1, 8, 8) > 0.5, 1.0, -1.0)
+    real = torch.rand(32, 1, 8, 8) * 2 - 1
+    r, d = pt.Refiner(width=4), pt.PatchDiscriminator(width=4, n_layers=1, stride=1)
+    before = [p.clone() for p in d.parameters()]
+    seen = []
+
+    def content(fake, y):
+        seen.append(y)
+        return F.l1_loss(fake, y)
+    hist = pt.train_image_gan(r, d, synthetic, real, content=content, adv_weight=1.0,
+                              steps=3, batch_size=8, progress=False, device="cpu")
+    assert all(np.isfinite(hist.d_loss)) and all(v > 0 for v in hist.d_loss)
+    assert not all(torch.equal(a, b) for a, b in zip(before, d.parameters()))
+    # without targets the content loss compares with the input: values are +-1
+    assert all(torch.all(y.abs() == 1) for y in seen)
+
+
+def test_train_image_gan_raises_the_divergence_error_naming_the_step():
+    torch.manual_seed(0)
+    x = torch.randn(16, 1, 8, 8)
+    with pytest.raises(TrainingDiverged,
+                       match=r"train_image_gan: generator loss became nan at step 1"):
+        pt.train_image_gan(pt.Refiner(width=4), pt.PatchDiscriminator(width=4), x, x,
+                           content=lambda f, y: f.mean() * float("nan"),
+                           adv_weight=0.0, steps=5, progress=False, device="cpu")
 
 
 def _ring(n):
@@ -262,6 +366,14 @@ def test_classifier_scores():
     assert math.isclose(conf, (0.95 + 0.8 + 0.95) / 3) and covered == 2
 
 
+def _image_gan(**overrides):
+    kw = dict(inputs=torch.ones(4, 1, 8, 8), real=torch.ones(4, 1, 8, 8),
+              content=F.l1_loss, adv_weight=1.0, steps=1, progress=False, device="cpu")
+    kw.update(overrides)
+    return pt.train_image_gan(pt.Refiner(), pt.PatchDiscriminator(), kw.pop("inputs"),
+                              kw.pop("real"), **kw)
+
+
 @pytest.mark.parametrize("call, error, match", [
     (lambda: ref.gan_d_loss_forward(np.ones(3), np.ones(3), kind="bce"), ValueError,
      "gan_d_loss_forward: unknown kind 'bce'"),
@@ -288,6 +400,17 @@ def test_classifier_scores():
                           g_loss="hinge", d_loss="hinge", steps=0), ValueError,
      "train_gan: steps"),
     (lambda: pt.DCGenerator(image_size=16), ValueError, "DCGenerator: unknown image_size"),
+    (lambda: pt.PatchDiscriminator(stride=3), ValueError,
+     "PatchDiscriminator: unknown stride"),
+    (lambda: ref.psnr(np.ones(3), np.ones(3), data_range=1.0), ValueError,
+     "psnr: pred must be a batch"),
+    (lambda: _image_gan(targets=torch.ones(3, 1, 8, 8)), ValueError,
+     "train_image_gan: inputs and targets must pair up"),
+    (lambda: _image_gan(inputs=np.ones((4, 1, 8, 8))), TypeError,
+     "train_image_gan: inputs must be a tensor"),
+    (lambda: _image_gan(content="l1"), TypeError,
+     "train_image_gan: content must be a callable"),
+    (lambda: _image_gan(adv_weight=-1.0), ValueError, "train_image_gan: adv_weight"),
 ])
 def test_bad_input_raises_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
