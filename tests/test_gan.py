@@ -14,14 +14,6 @@ from dlnotes.train import TrainingDiverged
 KINDS = ref.GAN_KINDS
 
 
-def _d_backward(dout, cache):
-    return ref.gan_d_loss_backward(cache, dout)
-
-
-def _g_backward(dout, cache):
-    return ref.gan_g_loss_backward(cache, dout)
-
-
 def _torch_d(kind):
     """An independent torch formulation of each discriminator loss."""
     def fn(r, f, kind=kind):
@@ -55,9 +47,11 @@ SHAPES = [((1,), (1,)), ((7,), (5,)), ((4, 1), (6, 1)), ((3, 1, 2, 2), (2, 1, 2,
 @pytest.mark.parametrize("shapes", SHAPES)
 def test_d_loss_matches_torch_and_finite_differences(kind, shapes):
     hp = dict(kind=kind)
-    check_parity(ref.gan_d_loss_forward, _d_backward, lambda r, f, kind: _torch_d(kind)(r, f),
+    check_parity(ref.gan_d_loss_forward, ref.gan_d_loss_backward,
+                 lambda r, f, kind: _torch_d(kind)(r, f),
                  shapes=list(shapes), wrt=[0, 1], **hp)
-    check_grads(ref.gan_d_loss_forward, _d_backward, shapes=list(shapes), wrt=[0, 1], **hp)
+    check_grads(ref.gan_d_loss_forward, ref.gan_d_loss_backward, shapes=list(shapes),
+                wrt=[0, 1], **hp)
     # the package's torch losses agree with the independent formulation
     r, f = (torch.randn(s, dtype=torch.float64) for s in shapes)
     assert torch.allclose(pt.d_loss(r, f, kind=kind), _torch_d(kind)(r, f))
@@ -66,9 +60,11 @@ def test_d_loss_matches_torch_and_finite_differences(kind, shapes):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("shape", [(1,), (9,), (4, 1), (2, 1, 3, 3)])
 def test_g_loss_matches_torch_and_finite_differences(kind, shape):
-    check_parity(ref.gan_g_loss_forward, _g_backward, lambda f, kind: _torch_g(kind)(f),
+    check_parity(ref.gan_g_loss_forward, ref.gan_g_loss_backward,
+                 lambda f, kind: _torch_g(kind)(f),
                  shapes=[shape], kind=kind)
-    check_grads(ref.gan_g_loss_forward, _g_backward, shapes=[shape], kind=kind)
+    check_grads(ref.gan_g_loss_forward, ref.gan_g_loss_backward, shapes=[shape],
+                kind=kind)
     f = torch.randn(shape, dtype=torch.float64)
     assert torch.allclose(pt.g_loss(f, kind=kind), _torch_g(kind)(f))
 
@@ -78,9 +74,28 @@ def test_losses_are_finite_for_huge_logits():
     for kind in KINDS:
         loss, cache = ref.gan_d_loss_forward(big, big, kind=kind)
         assert np.isfinite(loss) and all(np.isfinite(g).all()
-                                         for g in ref.gan_d_loss_backward(cache))
+                                         for g in ref.gan_d_loss_backward(1.0, cache))
         loss, cache = ref.gan_g_loss_forward(big, kind=kind)
-        assert np.isfinite(loss) and np.isfinite(ref.gan_g_loss_backward(cache)).all()
+        dfake = ref.gan_g_loss_backward(1.0, cache)
+        assert np.isfinite(loss) and np.isfinite(dfake).all()
+
+
+def test_loss_backwards_take_dout_then_cache():
+    r, f = np.array([0.3, -1.2]), np.array([0.7])
+    _, cd = ref.gan_d_loss_forward(r, f, kind="hinge")
+    _, cg = ref.gan_g_loss_forward(f, kind="least_squares")
+    dr, df = ref.gan_d_loss_backward(1.0, cd)
+    dr3, df3 = ref.gan_d_loss_backward(3.0, cd)                 # scales with dout
+    np.testing.assert_allclose(dr3, 3 * dr)
+    np.testing.assert_allclose(df3, 3 * df)
+    np.testing.assert_allclose(ref.gan_g_loss_backward(2.0, cg),
+                               2 * ref.gan_g_loss_backward(1.0, cg))
+    for fn, cache in ((ref.gan_d_loss_backward, cd), (ref.gan_g_loss_backward, cg)):
+        name = fn.__name__
+        with pytest.raises(TypeError, match=name + r": .*dout, cache"):
+            fn(cache)                                            # the old order
+        with pytest.raises(TypeError, match=name + r": .*dout, cache"):
+            fn(cache, 1.0)
 
 
 def test_saturating_gradient_vanishes_where_non_saturating_does_not():
@@ -88,8 +103,8 @@ def test_saturating_gradient_vanishes_where_non_saturating_does_not():
     _, c_sat = ref.gan_g_loss_forward(f, kind="saturating")
     _, c_ns = ref.gan_g_loss_forward(f, kind="non_saturating")
     d = 1 / (1 + np.exp(10.0))
-    np.testing.assert_allclose(ref.gan_g_loss_backward(c_sat), [-d])
-    np.testing.assert_allclose(ref.gan_g_loss_backward(c_ns), [-(1 - d)])
+    np.testing.assert_allclose(ref.gan_g_loss_backward(1.0, c_sat), [-d])
+    np.testing.assert_allclose(ref.gan_g_loss_backward(1.0, c_ns), [-(1 - d)])
 
 
 def test_optimal_discriminator_and_jensen_shannon_closed_forms():
@@ -182,7 +197,111 @@ def test_patch_discriminator_map_and_receptive_field():
                 m.weight.fill_(1.0)
     d(x)[0, 0, 4, 4].backward()
     rows = x.grad[0, 0].abs().sum(1).nonzero()
-    assert rows.max() - rows.min() + 1 <= 18
+    assert rows.max() - rows.min() + 1 == 18
+
+
+def test_patch_discriminator_with_stride_1_keeps_the_size():
+    d = pt.PatchDiscriminator(in_channels=1, width=4, n_layers=2, stride=1)
+    assert d.kernels_strides == [(3, 1), (3, 1), (3, 1)]
+    assert ref.receptive_field(d.kernels_strides) == [1, 3, 5, 7]
+    x = torch.zeros(1, 1, 8, 8, requires_grad=True)
+    with torch.no_grad():
+        for m in d.modules():
+            if isinstance(m, nn.Conv2d):
+                m.weight.fill_(1.0)
+    out = d(x)
+    assert out.shape == (1, 1, 8, 8)
+    out[0, 0, 4, 4].backward()
+    seen = x.grad[0, 0] != 0
+    assert seen.sum() == 7 * 7 and seen[1:8, 1:8].all()
+
+
+def test_psnr_known_cases():
+    target = np.zeros((2, 1, 4, 4))
+    pred = target.copy()
+    pred[0] += 0.1                                   # MSE 0.01 -> 10 log10(4 / 0.01)
+    pred[1] += 0.2                                   # MSE 0.04
+    want = (10 * np.log10(4 / 0.01) + 10 * np.log10(4 / 0.04)) / 2
+    assert math.isclose(ref.psnr(pred, target, data_range=2.0), want)
+    assert ref.psnr(target, target, data_range=1.0) == np.inf
+    with pytest.raises(ValueError, match="psnr: pred and target must have the same"):
+        ref.psnr(pred, target[:1], data_range=2.0)
+    with pytest.raises(ValueError, match="psnr: data_range"):
+        ref.psnr(pred, target, data_range=0.0)
+
+
+def test_sr_generator_starts_from_bicubic_and_upscales():
+    torch.manual_seed(0)
+    g = pt.SRGenerator(channels=1, width=4, n_blocks=1, scale=2)
+    x = torch.randn(3, 1, 4, 4)
+    assert g(x).shape == (3, 1, 8, 8)
+    with torch.no_grad():
+        g.up[-1].weight.zero_()
+        g.up[-1].bias.zero_()                        # the residual branch silenced
+    bicubic = F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False)
+    assert torch.allclose(g(x), bicubic)
+    assert pt.SRGenerator(channels=3, width=4, scale=3)(torch.zeros(1, 3, 5, 5)).shape \
+        == (1, 3, 15, 15)
+
+
+def test_refiner_and_residual_block_keep_the_shape():
+    torch.manual_seed(0)
+    r = pt.Refiner(channels=1, width=4, n_blocks=2)
+    x = torch.randn(2, 1, 8, 8)
+    assert r(x).shape == x.shape
+    with torch.no_grad():
+        r.net[-1].weight.zero_()
+        r.net[-1].bias.zero_()
+    assert torch.equal(r(x), x)                      # R = identity + a learned change
+    assert pt.ResidualBlock(4)(torch.zeros(1, 4, 3, 3)).shape == (1, 4, 3, 3)
+
+
+def test_train_image_gan_content_only_fits_and_leaves_d_alone():
+    torch.manual_seed(0)
+    # blocky images: the exact inverse of 2x2 averaging is nearest upsampling,
+    # which a network can learn and bicubic interpolation misses
+    lr = torch.rand(64, 1, 4, 4) * 2 - 1
+    hr = F.interpolate(lr, scale_factor=2, mode="nearest")
+    g = pt.SRGenerator(width=8, n_blocks=1)
+    d = pt.DCDiscriminator(width=4, image_size=8)
+    before = [p.clone() for p in d.parameters()]
+    hist = pt.train_image_gan(g, d, lr, hr, targets=hr, content=F.mse_loss,
+                              adv_weight=0.0, steps=60, batch_size=16, progress=False,
+                              device="cpu")
+    assert len(hist.g_loss) == 60 and hist.d_loss == [0.0] * 60
+    assert all(torch.equal(a, b) for a, b in zip(before, d.parameters()))
+    with torch.no_grad():
+        bicubic = F.interpolate(lr, scale_factor=2, mode="bicubic", align_corners=False)
+        assert F.mse_loss(g(lr), hr) < 0.5 * F.mse_loss(bicubic, hr)
+
+
+def test_train_image_gan_adversarial_trains_d_and_self_regularises():
+    torch.manual_seed(0)
+    synthetic = torch.where(torch.rand(32, 1, 8, 8) > 0.5, 1.0, -1.0)
+    real = torch.rand(32, 1, 8, 8) * 2 - 1
+    r, d = pt.Refiner(width=4), pt.PatchDiscriminator(width=4, n_layers=1, stride=1)
+    before = [p.clone() for p in d.parameters()]
+    seen = []
+
+    def content(fake, y):
+        seen.append(y)
+        return F.l1_loss(fake, y)
+    hist = pt.train_image_gan(r, d, synthetic, real, content=content, adv_weight=1.0,
+                              steps=3, batch_size=8, progress=False, device="cpu")
+    assert all(np.isfinite(hist.d_loss)) and all(v > 0 for v in hist.d_loss)
+    assert not all(torch.equal(a, b) for a, b in zip(before, d.parameters()))
+    # without targets the content loss compares with the input: values are +-1
+    assert all(torch.all(y.abs() == 1) for y in seen)
+
+
+def test_train_image_gan_raises_the_divergence_error_naming_the_step():
+    torch.manual_seed(0)
+    x = torch.randn(16, 1, 8, 8)
+    with pytest.raises(TrainingDiverged,
+                       match=r"train_image_gan: generator loss became nan at step 1"):
+        pt.train_image_gan(pt.Refiner(width=4), pt.PatchDiscriminator(width=4), x, x,
+                           content=lambda f, y: f.mean() * float("nan"),
+                           adv_weight=0.0, steps=5, progress=False, device="cpu")
 
 
 def _ring(n):
@@ -247,6 +366,14 @@ def test_classifier_scores():
     assert math.isclose(conf, (0.95 + 0.8 + 0.95) / 3) and covered == 2
 
 
+def _image_gan(**overrides):
+    kw = dict(inputs=torch.ones(4, 1, 8, 8), real=torch.ones(4, 1, 8, 8),
+              content=F.l1_loss, adv_weight=1.0, steps=1, progress=False, device="cpu")
+    kw.update(overrides)
+    return pt.train_image_gan(pt.Refiner(), pt.PatchDiscriminator(), kw.pop("inputs"),
+                              kw.pop("real"), **kw)
+
+
 @pytest.mark.parametrize("call, error, match", [
     (lambda: ref.gan_d_loss_forward(np.ones(3), np.ones(3), kind="bce"), ValueError,
      "gan_d_loss_forward: unknown kind 'bce'"),
@@ -273,6 +400,17 @@ def test_classifier_scores():
                           g_loss="hinge", d_loss="hinge", steps=0), ValueError,
      "train_gan: steps"),
     (lambda: pt.DCGenerator(image_size=16), ValueError, "DCGenerator: unknown image_size"),
+    (lambda: pt.PatchDiscriminator(stride=3), ValueError,
+     "PatchDiscriminator: unknown stride"),
+    (lambda: ref.psnr(np.ones(3), np.ones(3), data_range=1.0), ValueError,
+     "psnr: pred must be a batch"),
+    (lambda: _image_gan(targets=torch.ones(3, 1, 8, 8)), ValueError,
+     "train_image_gan: inputs and targets must pair up"),
+    (lambda: _image_gan(inputs=np.ones((4, 1, 8, 8))), TypeError,
+     "train_image_gan: inputs must be a tensor"),
+    (lambda: _image_gan(content="l1"), TypeError,
+     "train_image_gan: content must be a callable"),
+    (lambda: _image_gan(adv_weight=-1.0), ValueError, "train_image_gan: adv_weight"),
 ])
 def test_bad_input_raises_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):

@@ -17,7 +17,7 @@ from ..train import TrainingDiverged
 
 __all__ = ["d_loss", "g_loss", "gradient_penalty", "MLPGenerator", "MLPDiscriminator",
            "DCGenerator", "DCDiscriminator", "PatchDiscriminator", "train_gan",
-           "GANHistory"]
+           "GANHistory", "ResidualBlock", "SRGenerator", "Refiner", "train_image_gan"]
 
 
 def _check_logits(func, name, x):
@@ -201,22 +201,28 @@ class DCDiscriminator(nn.Module):
 class PatchDiscriminator(nn.Module):
     """A local (patch) discriminator: a fully convolutional map of logits.
 
-    ``n_layers`` Conv(4, 2, 1) + LeakyReLU(0.2) layers, then Conv(3, 1, 1) to one
-    channel: each output logit judges one patch of the input (its receptive field,
-    ``ref.receptive_field(self.kernels_strides)``), as in SimGAN and pix2pix.
+    ``n_layers`` convolutions + LeakyReLU(0.2), then Conv(3, 1, 1) to one channel:
+    each output logit judges one patch of the input (its receptive field,
+    ``ref.receptive_field(self.kernels_strides)``), as in SimGAN and pix2pix. With
+    ``stride=2`` the layers are Conv(4, 2, 1), each halving the map (pix2pix's
+    PatchGAN); with ``stride=1`` they are Conv(3, 1, 1), keeping the size (for
+    images as small as 8x8, where halving would leave one patch).
 
-    Shape: (N, C, H, W) -> (N, 1, H / 2^n_layers, W / 2^n_layers).
+    Shape: (N, C, H, W) -> (N, 1, H / stride^n_layers, W / stride^n_layers).
     """
 
-    def __init__(self, in_channels=1, width=16, n_layers=2):
+    def __init__(self, in_channels=1, width=16, n_layers=2, stride=2):
         super().__init__()
         for name, v in (("in_channels", in_channels), ("width", width),
                         ("n_layers", n_layers)):
             check_positive("PatchDiscriminator", name, v, integer=True)
+        check_choice("PatchDiscriminator", "stride", stride, (1, 2))
+        kernel = 4 if stride == 2 else 3
         layers, c = [], in_channels
         for i in range(n_layers):
-            layers += [nn.Conv2d(c, width * 2 ** i, 4, 2, 1), nn.LeakyReLU(0.2)]
-            c = width * 2 ** i
+            w = width * stride ** i
+            layers += [nn.Conv2d(c, w, kernel, stride, 1), nn.LeakyReLU(0.2)]
+            c = w
         layers.append(nn.Conv2d(c, 1, 3, 1, 1))
         self.net = nn.Sequential(*layers)
 
@@ -228,6 +234,71 @@ class PatchDiscriminator(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+class ResidualBlock(nn.Module):
+    """x + Conv(3)-PReLU-Conv(3)(x): SRGAN's residual block (without its batch norm,
+    as EDSR, Lim et al., 2017, found better for super-resolution). Keeps the shape."""
+
+    def __init__(self, width):
+        super().__init__()
+        check_positive("ResidualBlock", "width", width, integer=True)
+        self.net = nn.Sequential(nn.Conv2d(width, width, 3, 1, 1), nn.PReLU(width),
+                                 nn.Conv2d(width, width, 3, 1, 1))
+
+    def forward(self, x):
+        return x + self.net(x)
+
+
+class SRGenerator(nn.Module):
+    """A small SRGAN-style generator: (N, C, h, w) -> (N, C, scale h, scale w).
+
+    Conv(9 in SRGAN, 3 here) + PReLU, ``n_blocks`` residual blocks with a skip
+    around them, a sub-pixel (PixelShuffle) upsampling by ``scale``, a last Conv.
+    Unlike SRGAN, the network's output is added to the bicubic upsampling of the
+    input (a global residual, as VDSR, Kim et al., 2016): it only learns what
+    bicubic misses, which a few hundred steps on tiny images can do.
+    """
+
+    def __init__(self, channels=1, width=16, n_blocks=2, scale=2):
+        super().__init__()
+        for name, v in (("channels", channels), ("width", width),
+                        ("n_blocks", n_blocks), ("scale", scale)):
+            check_positive("SRGenerator", name, v, integer=True)
+        self.scale = scale
+        self.head = nn.Sequential(nn.Conv2d(channels, width, 3, 1, 1), nn.PReLU(width))
+        self.body = nn.Sequential(*[ResidualBlock(width) for _ in range(n_blocks)])
+        self.up = nn.Sequential(
+            nn.Conv2d(width, width * scale ** 2, 3, 1, 1), nn.PixelShuffle(scale),
+            nn.PReLU(width), nn.Conv2d(width, channels, 3, 1, 1))
+
+    def forward(self, x):
+        h = self.head(x)
+        up = F.interpolate(x, scale_factor=self.scale, mode="bicubic",
+                           align_corners=False)
+        return up + self.up(h + self.body(h))
+
+
+class Refiner(nn.Module):
+    """SimGAN's refiner, small: x + Conv(1x1)(ResBlocks(Conv(3)-ReLU(x))), same shape.
+
+    The residual form starts near the identity; the self-regularisation loss
+    ||R(x) - x||_1 (the caller's ``content``) keeps it there except where the
+    discriminator asks for change.
+    """
+
+    def __init__(self, channels=1, width=16, n_blocks=1):
+        super().__init__()
+        for name, v in (("channels", channels), ("width", width),
+                        ("n_blocks", n_blocks)):
+            check_positive("Refiner", name, v, integer=True)
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, width, 3, 1, 1), nn.ReLU(),
+            *[ResidualBlock(width) for _ in range(n_blocks)],
+            nn.Conv2d(width, channels, 1))
+
+    def forward(self, x):
+        return x + self.net(x)
 
 
 @dataclass
@@ -342,5 +413,98 @@ def train_gan(generator, discriminator, data, *, g_loss, d_loss, steps, d_steps=
                             refresh=False)
         if every is not None and step % every == 0:
             log(step)
+    bar.close()
+    return hist
+
+
+def _image_batches(func, name, x):
+    if not torch.is_tensor(x):
+        raise TypeError(f"{func}: {name} must be a tensor, got {type(x).__name__}")
+    check_array(func, name, x, floating=True)
+    if x.ndim < 2 or len(x) == 0:
+        raise ValueError(f"{func}: {name} must be a non-empty batch (N, ...), "
+                         f"got shape {tuple(x.shape)}")
+
+
+def train_image_gan(generator, discriminator, inputs, real, *, content, adv_weight,
+                    steps, targets=None, kind="non_saturating", batch_size=64,
+                    lr_g=1e-3, lr_d=1e-3, betas=(0.5, 0.999), device=None,
+                    progress=True):
+    """The book's loop for a GAN that maps an image to an image (SRGAN, SimGAN).
+
+    Each step draws a batch of inputs x (with their targets y, if any) and a
+    separate batch of real images; D learns real vs G(x) with ``kind``'s loss; G
+    minimises ``content(G(x), y) + adv_weight * g_loss(D(G(x)))``. For
+    super-resolution y is the high-resolution image of x (the content loss);
+    without ``targets``, y = x, SimGAN's self-regularisation ||G(x) - x||.
+    ``adv_weight=0`` trains G on the content loss alone and leaves D untouched.
+
+    Args:
+        generator, discriminator: nn.Modules; D's logits may be a patch map.
+        inputs: (N, ...) generator inputs; targets: (N, ...) paired targets or None.
+        real: (M, ...) real images for D, drawn independently of the inputs.
+        content: callable ``content(fake, y)`` -> scalar loss (F.mse_loss, F.l1_loss).
+        adv_weight: weight of the adversarial term (>= 0).
+        steps: generator updates, one D update before each.
+    Returns:
+        GANHistory (d_loss, g_loss: the generator's total loss).
+    Raises:
+        TrainingDiverged: a loss became nan or inf (the message names the step).
+    """
+    func = "train_image_gan"
+    _image_batches(func, "inputs", inputs)
+    _image_batches(func, "real", real)
+    if targets is not None:
+        _image_batches(func, "targets", targets)
+        if len(targets) != len(inputs):
+            raise ValueError(f"{func}: inputs and targets must pair up, got "
+                             f"{len(inputs)} inputs and {len(targets)} targets")
+    if not callable(content):
+        raise TypeError(f"{func}: content must be a callable content(fake, target), "
+                        f"got {type(content).__name__}")
+    check_number(func, "adv_weight", adv_weight, low=0)
+    check_positive(func, "steps", steps, integer=True)
+    check_positive(func, "batch_size", batch_size, integer=True)
+    check_choice(func, "kind", kind, GAN_KINDS)
+    if device is None:
+        from .. import device as default_device
+        device = default_device()
+    generator.to(device)
+    discriminator.to(device)
+    inputs, real = inputs.to(device), real.to(device)
+    targets = inputs if targets is None else targets.to(device)
+    g_opt = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
+    hist = GANHistory()
+    bar = tqdm(total=steps, desc=func, unit="step", disable=not progress)
+
+    def guard(name, value, step):
+        if not math.isfinite(value):
+            bar.close()
+            raise TrainingDiverged(f"{func}: {name} loss became {value} at step "
+                                   f"{step} (lr_g={lr_g}, lr_d={lr_d})")
+
+    for step in range(1, steps + 1):
+        idx = torch.randint(len(inputs), (batch_size,), device=device)
+        x, y = inputs[idx], targets[idx]
+        fake = generator(x)
+        loss_d = torch.zeros(())
+        if adv_weight:
+            xr = real[torch.randint(len(real), (batch_size,), device=device)]
+            loss_d = d_loss(discriminator(xr), discriminator(fake.detach()), kind=kind)
+            guard("discriminator", loss_d.item(), step)
+            d_opt.zero_grad(set_to_none=True)
+            loss_d.backward()
+            d_opt.step()
+        loss_g = content(fake, y)
+        if adv_weight:
+            loss_g = loss_g + adv_weight * g_loss(discriminator(fake), kind=kind)
+        guard("generator", loss_g.item(), step)
+        g_opt.zero_grad(set_to_none=True)
+        loss_g.backward()
+        g_opt.step()
+        hist.d_loss.append(loss_d.item())
+        hist.g_loss.append(loss_g.item())
+        bar.update(1)
     bar.close()
     return hist

@@ -3,10 +3,12 @@
 The discriminator D outputs a logit ``s`` per sample (a score for the critic of a
 WGAN); ``sigmoid(s)`` is its probability that the sample is real. As in
 ``losses.py``, forward returns ``(loss, cache)`` with ``loss`` a float64 scalar
-(batch means), and backward is ``backward(cache, dout=1.0)``:
+(batch means), and backward is ``backward(dout, cache)``, the order of every other
+backward in ``dlnotes.ref`` (a loss ends the graph, so a loop writes
+``backward(1.0, cache)``; the old order ``backward(cache)`` raises a TypeError):
 
-- ``gan_d_loss_backward(cache, dout) -> (dreal_logits, dfake_logits)``
-- ``gan_g_loss_backward(cache, dout) -> dfake_logits``
+- ``gan_d_loss_backward(dout, cache) -> (dreal_logits, dfake_logits)``
+- ``gan_g_loss_backward(dout, cache) -> dfake_logits``
 
 Kinds (``kind=``), with r the real logits, f the fake logits, sp = softplus:
 
@@ -23,11 +25,12 @@ wasserstein       mean f - mean r                  -mean f
 import numpy as np
 
 from .._validate import check_array, check_choice, check_number, check_same_shape
+from .losses import _cache
 
 __all__ = [
     "GAN_KINDS", "gan_d_loss_forward", "gan_d_loss_backward", "gan_g_loss_forward",
     "gan_g_loss_backward", "optimal_discriminator", "jensen_shannon", "mode_coverage",
-    "ring_centers", "frechet_distance", "classifier_scores",
+    "ring_centers", "frechet_distance", "classifier_scores", "psnr",
 ]
 
 GAN_KINDS = ("saturating", "non_saturating", "least_squares", "hinge", "wasserstein")
@@ -78,9 +81,9 @@ def gan_d_loss_forward(real_logits, fake_logits, *, kind):
     return float(loss), (r, f, kind)
 
 
-def gan_d_loss_backward(cache, dout=1.0):
-    """Gradients of gan_d_loss_forward: (dreal_logits, dfake_logits)."""
-    r, f, kind = cache
+def gan_d_loss_backward(dout=1.0, cache=None):
+    """Gradients of ``dout * gan_d_loss_forward``: (dreal_logits, dfake_logits)."""
+    r, f, kind = _cache("gan_d_loss_backward", dout, cache)
     if kind in ("saturating", "non_saturating"):
         dr, df = -_sigmoid(-r), _sigmoid(f)        # d sp(-r)/dr, d sp(f)/df
     elif kind == "least_squares":
@@ -115,13 +118,13 @@ def gan_g_loss_forward(fake_logits, *, kind):
     return float(loss), (f, kind)
 
 
-def gan_g_loss_backward(cache, dout=1.0):
-    """Gradient of gan_g_loss_forward with respect to fake_logits.
+def gan_g_loss_backward(dout=1.0, cache=None):
+    """Gradient of ``dout * gan_g_loss_forward`` with respect to fake_logits.
 
     saturating: -D(G(z)) / M, which vanishes when D confidently rejects the fakes;
     non_saturating: -(1 - D(G(z))) / M, largest exactly then.
     """
-    f, kind = cache
+    f, kind = _cache("gan_g_loss_backward", dout, cache)
     if kind == "saturating":
         df = -_sigmoid(f)
     elif kind == "non_saturating":
@@ -263,3 +266,27 @@ def classifier_scores(probs, *, confident=0.9):
     top = probs.max(axis=1)
     classes = np.unique(probs.argmax(axis=1)[top >= confident])
     return float(top.mean()), int(len(classes))
+
+
+def psnr(pred, target, *, data_range):
+    """Peak signal-to-noise ratio in dB, per image, averaged over the batch.
+
+    PSNR = 10 log10(data_range^2 / MSE) with the MSE over each image's pixels;
+    ``data_range`` is max - min of the pixel scale (2 for images in [-1, 1]).
+    Higher is better; identical images give inf.
+
+    Args:
+        pred, target: (N, ...) batches of images of the same shape.
+    """
+    func = "psnr"
+    check_array(func, "pred", pred, floating=True)
+    check_array(func, "target", target, floating=True)
+    check_same_shape(func, ("pred", "target"), pred, target)
+    if pred.ndim < 2:
+        raise ValueError(f"psnr: pred must be a batch (N, ...) of images, got shape "
+                         f"{pred.shape}")
+    check_number(func, "data_range", data_range, low=0, low_open=True)
+    diff = np.asarray(pred, np.float64) - np.asarray(target, np.float64)
+    mse = (diff ** 2).reshape(len(diff), -1).mean(axis=1)
+    with np.errstate(divide="ignore"):
+        return float(np.mean(10 * np.log10(data_range ** 2 / mse)))
