@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `make lowest`: check that pyproject.toml's lower bounds are honest.
+#
+# 1. Builds $LOWEST_VENV (default .venv-lowest) with the oldest Python that
+#    requires-python admits and every dependency at its lower bound (each ">=X"
+#    installed as "==X"; what they need in turn is whatever pip picks for them),
+#    installs dlnotes from a wheel (not editable) and the test tools there.
+# 2. Runs the unit tests (tests/ without tests/test_notebooks.py, whose static
+#    notebook checks do not depend on versions and need Python >= 3.11) and
+#    executes one notebook ($LOWEST_NB) top to bottom.
+# 3. Replaces numpy by the newest release this Python admits (2.x), the other
+#    packages staying at their lower bounds, and runs the unit tests again: a
+#    lower bound whose build predates NumPy 2 fails here.
+# Needs the network (PyPI) and about 6 GB of disk: PyPI's torch is a CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ENV=${LOWEST_VENV:-.venv-lowest}
+NB=${LOWEST_NB:-book/01_forward_backward.ipynb}
+start=$SECONDS
+say() { printf '\n== lowest [%ss]: %s\n' "$((SECONDS - start))" "$*"; }
+
+# The oldest Python that requires-python admits, e.g. ">=3.10" -> python3.10.
+pyver=$(sed -n 's/^requires-python *= *">= *\([0-9.]*\)".*/\1/p' pyproject.toml)
+PY=${LOWEST_PYTHON:-python$pyver}
+if ! command -v "$PY" >/dev/null 2>&1 || ! "$PY" -c pass 2>/dev/null; then
+    if command -v pyenv >/dev/null && pyenv prefix "$pyver" >/dev/null 2>&1; then
+        PY=$(pyenv prefix "$pyver")/bin/python$pyver
+    else
+        echo "lowest: needs Python $pyver (requires-python) and found none." >&2
+        echo "  Install it (pyenv install $pyver, or your system's python$pyver" >&2
+        echo "  package) or name one: make lowest LOWEST_PYTHON=/path/to/python$pyver" >&2
+        exit 2
+    fi
+fi
+
+say "virtual environment $ENV with $("$PY" -V)"
+rm -rf "$ENV"
+"$PY" -m venv "$ENV"
+PIP=("$ENV/bin/python" -m pip --disable-pip-version-check)
+"${PIP[@]}" install -q --upgrade pip
+
+# Every ">=X" of project.dependencies as "==X": pip has no lowest-version mode.
+"$ENV/bin/python" - <<'EOF' > "$ENV/lowest.txt"
+import re
+text = open("pyproject.toml", encoding="utf-8").read()
+block = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M).group(1)
+for dep in re.findall(r'"([^"]+)"', block):
+    name, op, version = re.match(r"([A-Za-z0-9_.-]+)\s*(>=|==)?\s*(\S*)", dep).groups()
+    if op != ">=":
+        raise SystemExit(f"lowest: {dep!r} has no lower bound (>=)")
+    print(f"{name}=={version}")
+EOF
+say "lower bounds: $(tr '\n' ' ' < "$ENV/lowest.txt")"
+
+# The test tools at their newest for this Python (requirements.txt's pins may need
+# a newer one), constrained so that they cannot lift a dependency above its bound.
+tools="pytest nbval ipykernel nbconvert"
+say "install the lower bounds, dlnotes (from a wheel) and $tools"
+"${PIP[@]}" install -c "$ENV/lowest.txt" -r "$ENV/lowest.txt" . $tools 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+"${PIP[@]}" check
+"${PIP[@]}" freeze > "$ENV/freeze.txt"
+say "installed: $(grep -iE '^(numpy|torch|matplotlib|scikit-learn|scipy|pandas|ipywidgets|tqdm)==' "$ENV/freeze.txt" | tr '\n' ' ')"
+
+unit_tests() {
+    # From tests/ and without putting the root on sys.path, so that `import
+    # dlnotes` is the installed wheel, not ./dlnotes.
+    (cd tests && "../$ENV/bin/python" -m pytest -q --import-mode=importlib \
+        -c ../pytest.ini --rootdir .. --ignore test_notebooks.py .)
+}
+(cd "${TMPDIR:-/tmp}" && "$OLDPWD/$ENV/bin/python" -c \
+    "import dlnotes; print('dlnotes imported from', dlnotes.__file__)")
+say "unit tests at the lower bounds"
+unit_tests
+say "execute $NB"
+"$ENV/bin/python" -m jupyter nbconvert --to notebook --execute \
+    --ExecutePreprocessor.timeout=600 --output-dir "$ENV/executed" "$NB"
+
+say "numpy 2 beside the other lower bounds"
+"${PIP[@]}" install -q --upgrade numpy
+"$ENV/bin/python" -c "import numpy, torch; print('numpy', numpy.__version__, 'torch', torch.__version__)"
+unit_tests
+say "passed: the lower bounds install, pass the unit tests (with numpy $pyver's \
+oldest and newest) and run $NB"
