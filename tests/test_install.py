@@ -32,9 +32,11 @@ COLAB = {"python": "3.12", "torch": "2.8.0", "numpy": "2.0.2", "ipywidgets": "7.
          "matplotlib": "3.10.0", "scikit-learn": "1.6.1", "scikit-image": "0.25.2",
          "statsmodels": "0.14.5", "tqdm": "4.67.1"}
 # The first release of each compiled dependency built against NumPy 2 (older ones
-# fail to import, or torch.from_numpy fails, beside numpy 2.x), and tqdm's first
-# release that stores ipywidgets 8 bars as widgets, not as raw JSON text.
-OLDEST_THAT_WORKS = {"torch": "2.3", "matplotlib": "3.8.4", "scikit-learn": "1.4.2",
+# fail to import, or torch.from_numpy fails, beside numpy 2.x; for torch that is
+# 2.3, and 2.5 is the first whose F.channel_shuffle has a gradient, which chapter 5
+# checks against), and tqdm's first release that stores ipywidgets 8 bars as
+# widgets, not as raw JSON text.
+OLDEST_THAT_WORKS = {"torch": "2.5", "matplotlib": "3.8.4", "scikit-learn": "1.4.2",
                      "scikit-image": "0.24", "statsmodels": "0.14.2", "tqdm": "4.64.1"}
 
 

@@ -5,9 +5,12 @@
 #    requires-python admits and every dependency at its lower bound (each ">=X"
 #    installed as "==X"; what they need in turn is whatever pip picks for them),
 #    installs dlnotes from a wheel (not editable) and the test tools there.
-# 2. Runs the unit tests (tests/ without tests/test_notebooks.py, whose static
-#    notebook checks do not depend on versions and need Python >= 3.11) and
-#    executes one notebook ($LOWEST_NB) top to bottom.
+# 2. Runs the unit tests and executes one notebook ($LOWEST_NB) top to bottom.
+#    Left out: tests/test_notebooks.py (static checks of the notebooks' files) and
+#    tests/test_install.py (pyproject's ranges; the wheel built with the
+#    development environment's setuptools): they do not depend on the versions
+#    checked here, and they need Python >= 3.11 (tomllib). Deselected: two
+#    tests that compare with what newer torch names or offers (see SKIP below).
 # 3. Replaces numpy by the newest release this Python admits (2.x), the other
 #    packages staying at their lower bounds, and runs the unit tests again: a
 #    lower bound whose build predates NumPy 2 fails here.
@@ -15,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENV=${LOWEST_VENV:-.venv-lowest}
-NB=${LOWEST_NB:-book/01_forward_backward.ipynb}
+NB=${LOWEST_NB:-book/05_lightweight.ipynb}
 start=$SECONDS
 say() { printf '\n== lowest [%ss]: %s\n' "$((SECONDS - start))" "$*"; }
 
@@ -62,11 +65,21 @@ say "install the lower bounds, dlnotes (from a wheel) and $tools"
 "${PIP[@]}" freeze > "$ENV/freeze.txt"
 say "installed: $(grep -iE '^(numpy|torch|matplotlib|scikit-learn|scipy|pandas|ipywidgets|tqdm)==' "$ENV/freeze.txt" | tr '\n' ' ')"
 
+# Tests of the test set-up or of parity with torch's newest API, not of dlnotes at
+# these versions: the test suite itself needs torch >= 2.7 (requirements.txt).
+SKIP=(
+  # torch 2.5's Adam has no decoupled_weight_decay, which dlnotes's Adam offers
+  "test_optim.py::test_defaults_match_torch"
+  # torch 2.5 names the emulated kernels 'NO AVX' (newer torch: 'DEFAULT')
+  "test_emulation.py::test_emulated_machine_changes_a_trained_figure"
+)
 unit_tests() {
+    printf 'deselected (newer torch only): %s\n' "${SKIP[@]}"
     # From tests/ and without putting the root on sys.path, so that `import
     # dlnotes` is the installed wheel, not ./dlnotes.
     (cd tests && "../$ENV/bin/python" -m pytest -q --import-mode=importlib \
-        -c ../pytest.ini --rootdir .. --ignore test_notebooks.py .)
+        -c ../pytest.ini --rootdir .. --ignore test_notebooks.py \
+        --ignore test_install.py "${SKIP[@]/#/--deselect=}" .)
 }
 (cd "${TMPDIR:-/tmp}" && "$OLDPWD/$ENV/bin/python" -c \
     "import dlnotes; print('dlnotes imported from', dlnotes.__file__)")
@@ -80,5 +93,5 @@ say "numpy 2 beside the other lower bounds"
 "${PIP[@]}" install -q --upgrade numpy
 "$ENV/bin/python" -c "import numpy, torch; print('numpy', numpy.__version__, 'torch', torch.__version__)"
 unit_tests
-say "passed: the lower bounds install, pass the unit tests (with numpy $pyver's \
-oldest and newest) and run $NB"
+say "passed: at the lower bounds the unit tests pass (numpy at its lower bound and \
+at its newest for Python $pyver) and $NB runs"
