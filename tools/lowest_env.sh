@@ -31,7 +31,8 @@ if ! command -v "$PY" >/dev/null 2>&1 || ! "$PY" -c pass 2>/dev/null; then
     else
         echo "lowest: needs Python $pyver (requires-python) and found none." >&2
         echo "  Install it (pyenv install $pyver, or your system's python$pyver" >&2
-        echo "  package) or name one: make lowest LOWEST_PYTHON=/path/to/python$pyver" >&2
+        echo "  package) or name one:" >&2
+        echo "  make lowest LOWEST_PYTHON=/path/to/python$pyver" >&2
         exit 2
     fi
 fi
@@ -63,7 +64,8 @@ say "install the lower bounds, dlnotes (from a wheel) and $tools"
     | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 "${PIP[@]}" check
 "${PIP[@]}" freeze > "$ENV/freeze.txt"
-say "installed: $(grep -iE '^(numpy|torch|matplotlib|scikit-learn|scipy|pandas|ipywidgets|tqdm)==' "$ENV/freeze.txt" | tr '\n' ' ')"
+main='^(numpy|torch|matplotlib|scikit-learn|scipy|pandas|ipywidgets|tqdm)=='
+say "installed: $(grep -iE "$main" "$ENV/freeze.txt" | tr '\n' ' ')"
 
 # Tests of the test set-up or of parity with torch's newest API, not of dlnotes at
 # these versions: the test suite itself needs torch >= 2.7 (requirements.txt).
@@ -91,7 +93,8 @@ say "execute $NB"
 
 say "numpy 2 beside the other lower bounds"
 "${PIP[@]}" install -q --upgrade numpy
-"$ENV/bin/python" -c "import numpy, torch; print('numpy', numpy.__version__, 'torch', torch.__version__)"
+"$ENV/bin/python" -c "import numpy as np, torch
+print('numpy', np.__version__, 'torch', torch.__version__, torch.from_numpy(np.ones(2)))"
 unit_tests
 say "passed: at the lower bounds the unit tests pass (numpy at its lower bound and \
 at its newest for Python $pyver) and $NB runs"
