@@ -69,11 +69,12 @@ say "installed: $(grep -iE "$main" "$ENV/freeze.txt" | tr '\n' ' ')"
 
 # Tests of the test set-up or of parity with torch's newest API, not of dlnotes at
 # these versions: the test suite itself needs torch >= 2.7 (requirements.txt).
+# Node ids are relative to the root (--rootdir).
 SKIP=(
   # torch 2.5's Adam has no decoupled_weight_decay, which dlnotes's Adam offers
-  "test_optim.py::test_defaults_match_torch"
+  "tests/test_optim.py::test_defaults_match_torch"
   # torch 2.5 names the emulated kernels 'NO AVX' (newer torch: 'DEFAULT')
-  "test_emulation.py::test_emulated_machine_changes_a_trained_figure"
+  "tests/test_emulation.py::test_emulated_machine_changes_a_trained_figure"
 )
 unit_tests() {
     printf 'deselected (newer torch only): %s\n' "${SKIP[@]}"
