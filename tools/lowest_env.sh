@@ -60,7 +60,10 @@ say "lower bounds: $(tr '\n' ' ' < "$ENV/lowest.txt")"
 # a newer one), constrained so that they cannot lift a dependency above its bound.
 tools="pytest nbval ipykernel nbconvert"
 say "install the lower bounds, dlnotes (from a wheel) and $tools"
-"${PIP[@]}" install -c "$ENV/lowest.txt" -r "$ENV/lowest.txt" . $tools 2>&1 \
+# dlnotes from a copy of its sources: a build in the tree would leave build/ there.
+mkdir "$ENV/src"
+cp -r pyproject.toml README.md dlnotes "$ENV/src/"
+"${PIP[@]}" install -c "$ENV/lowest.txt" -r "$ENV/lowest.txt" "./$ENV/src" $tools 2>&1 \
     | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 "${PIP[@]}" check
 "${PIP[@]}" freeze > "$ENV/freeze.txt"
