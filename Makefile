@@ -57,6 +57,6 @@ clean:
 # pyproject.toml's lower bounds, checked: .venv-lowest with the oldest Python that
 # requires-python admits and every dependency at its lower bound, the unit tests and
 # one notebook (LOWEST_NB=...) there, then the unit tests again with numpy 2.
-# Needs PyPI and about 7 GB; minutes. Not in `test` (tools/lowest_env.sh).
+# Needs PyPI and 6 GB; about 20 minutes. Not in `test` (tools/lowest_env.sh).
 lowest:
 	bash tools/lowest_env.sh

@@ -14,7 +14,8 @@
 # 3. Replaces numpy by the newest release this Python admits (2.x), the other
 #    packages staying at their lower bounds, and runs the unit tests again: a
 #    lower bound whose build predates NumPy 2 fails here.
-# Needs the network (PyPI) and about 6 GB of disk: PyPI's torch is a CUDA build.
+# Needs the network (PyPI) and 6 GB of disk (PyPI's torch is a CUDA build);
+# about 20 minutes on a busy 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENV=${LOWEST_VENV:-.venv-lowest}
