@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 NB ?= book/*.ipynb
 
-.PHONY: book test venv notebooks claims bench clean check-browser
+.PHONY: book test venv notebooks claims bench clean check-browser lowest
 
 $(STAMP): requirements.txt pyproject.toml
 	rm -rf $(VENV)
@@ -53,3 +53,10 @@ check-browser: book
 
 clean:
 	rm -rf _build $(VENV)
+
+# pyproject.toml's lower bounds, checked: .venv-lowest with the oldest Python that
+# requires-python admits and every dependency at its lower bound, the unit tests and
+# one notebook (LOWEST_NB=...) there, then the unit tests again with numpy 2.
+# Needs PyPI and 6 GB; about 20 minutes. Not in `test` (tools/lowest_env.sh).
+lowest:
+	bash tools/lowest_env.sh
