@@ -94,7 +94,10 @@ def setup(seed=None, threads=None):
     precision. One thread by default: the book's models are small, so a second
     thread gains little on an idle machine, and on a busy one (a browser open,
     Colab's shared vCPUs) a second thread waits for a core the neighbour holds
-    and the notebook slows down several times (CONTRIBUTING.md has the figures). ``PYTHONHASHSEED`` is set for child processes this one starts
+    and the notebook slows down several times (CONTRIBUTING.md has the figures).
+    The limit also goes into ``OMP_NUM_THREADS`` and the BLAS variables, for
+    libraries loaded after this call (scikit-learn's OpenMP, SciPy's BLAS).
+    ``PYTHONHASHSEED`` is set for child processes this one starts
     (``mp.spawn`` workers): it cannot change the running interpreter's own
     string hashing, which was fixed when it started.
 
@@ -112,6 +115,8 @@ def setup(seed=None, threads=None):
     from threadpoolctl import threadpool_limits
 
     os.environ["PYTHONHASHSEED"] = str(seed)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)          # read by libraries loaded later
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)          # also seeds every CUDA device
