@@ -3,12 +3,15 @@
 The vectorised version (im2col through a strided view + tensordot) is the one to
 compare; the loop-over-output-pixels version is timed beside it for scale.
 
-What bounds it (measured at 1 thread, CPU time): the forward and the two backward
-matrix products are three OpenBLAS sgemms, and for (64,16,16,16)x(32,16,3,3) those
-alone take 9.3 ms against 7.4 ms for torch's whole forward+backward (oneDNN), 1.26x,
-before im2col (1.1 ms) and col2im (2.4 ms); for (32,64,32,32)x(64,64,3,3) 113 ms
-against 97 ms, plus 12 ms and 16 ms. So about 1.7-1.8x is the floor of any NumPy
-im2col conv here (a per-sample batched and an (r,s,c)-ordered variant were no faster).
+What bounds it (`python -m benchmarks.conv_bound`, idle 2-core machine, 1 thread):
+the forward and the two backward matrix products are three OpenBLAS sgemms. For
+(32,64,32,32)x(64,64,3,3) they alone take 1.06-1.08x torch's whole forward+backward
+(oneDNN), so with im2col and col2im on top the case sits at 1.5-1.7x. For
+(64,16,16,16)x(32,16,3,3) they take 1.1-1.25x torch's whole step (5.3-5.9 ms against
+4.7-4.8 ms); im2col and col2im each add a pass over a 9 MB column matrix (about 2 ms
+each), so about 2x is the floor for a NumPy im2col conv of this size; we measure
+3-3.9x, the rest being the allocation of those matrices on every call. A per-sample
+batched and an (r,s,c)-ordered variant were no faster.
 """
 import numpy as np
 import torch
