@@ -10,8 +10,11 @@ the forward and the two backward matrix products are three OpenBLAS sgemms. For
 (64,16,16,16)x(32,16,3,3) they take 1.1-1.25x torch's whole step (5.3-5.9 ms against
 4.7-4.8 ms); im2col and col2im each add a pass over a 9 MB column matrix (about 2 ms
 each), so about 2x is the floor for a NumPy im2col conv of this size; we measure
-3-3.9x, the rest being the allocation of those matrices on every call. A per-sample
-batched and an (r,s,c)-ordered variant were no faster.
+3-3.9x, the rest being page faults from allocating those matrices afresh on every call:
+with glibc told to keep freed memory (`MALLOC_MMAP_THRESHOLD_=1000000000
+MALLOC_TRIM_THRESHOLD_=1000000000 python -m benchmarks.conv_bound`) the small case
+measured 2.31x (11.8 ms against 5.1 ms). A per-sample batched and an (r,s,c)-ordered
+variant were no faster.
 """
 import numpy as np
 import torch
