@@ -319,6 +319,23 @@ def _loss_fn(func, name, loss, torch_fn):
     return loss
 
 
+
+def _update(func, name, loss, g_opt, d_opt, step, bar):
+    """One step of the generator's or the discriminator's optimiser (``name``) on
+    ``loss``, after the divergence guard: a nan or inf loss closes the bar and
+    raises TrainingDiverged naming the step and both learning rates."""
+    value = loss.item()
+    if not math.isfinite(value):
+        bar.close()
+        raise TrainingDiverged(f"{func}: {name} loss became {value} at step {step} "
+                               f"(lr_g={g_opt.param_groups[0]['lr']}, "
+                               f"lr_d={d_opt.param_groups[0]['lr']})")
+    optimizer = g_opt if name == "generator" else d_opt
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
 def train_gan(generator, discriminator, data, *, g_loss, d_loss, steps, d_steps=1,
               batch_size=128, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), gp_weight=0.0,
               g_optimizer=None, d_optimizer=None, every=None, callback=None,
@@ -376,14 +393,6 @@ def train_gan(generator, discriminator, data, *, g_loss, d_loss, steps, d_steps=
                 hist.logs.append((step, callback(step)))
             generator.train()
 
-    def guard(name, value, step):
-        if not math.isfinite(value):
-            bar.close()
-            raise TrainingDiverged(
-                f"{func}: {name} loss became {value} at step {step} "
-                f"(lr_g={g_opt.param_groups[0]['lr']}, "
-                f"lr_d={d_opt.param_groups[0]['lr']})")
-
     log(0)
     bar = tqdm(total=steps, desc="train_gan", unit="step", disable=not progress)
     for step in range(1, steps + 1):
@@ -395,16 +404,10 @@ def train_gan(generator, discriminator, data, *, g_loss, d_loss, steps, d_steps=
             loss_d = d_fn(discriminator(x), discriminator(fake))
             if gp_weight:
                 loss_d = loss_d + gp_weight * gradient_penalty(discriminator, x, fake)
-            guard("discriminator", loss_d.item(), step)
-            d_opt.zero_grad(set_to_none=True)
-            loss_d.backward()
-            d_opt.step()
+            _update(func, "discriminator", loss_d, g_opt, d_opt, step, bar)
         z = torch.randn(batch_size, generator.latent_dim, device=device)
         loss_g = g_fn(discriminator(generator(z)))
-        guard("generator", loss_g.item(), step)
-        g_opt.zero_grad(set_to_none=True)
-        loss_g.backward()
-        g_opt.step()
+        _update(func, "generator", loss_g, g_opt, d_opt, step, bar)
         hist.d_loss.append(loss_d.item())
         hist.g_loss.append(loss_g.item())
         bar.update(1)
@@ -478,12 +481,6 @@ def train_image_gan(generator, discriminator, inputs, real, *, content, adv_weig
     hist = GANHistory()
     bar = tqdm(total=steps, desc=func, unit="step", disable=not progress)
 
-    def guard(name, value, step):
-        if not math.isfinite(value):
-            bar.close()
-            raise TrainingDiverged(f"{func}: {name} loss became {value} at step "
-                                   f"{step} (lr_g={lr_g}, lr_d={lr_d})")
-
     for step in range(1, steps + 1):
         idx = torch.randint(len(inputs), (batch_size,), device=device)
         x, y = inputs[idx], targets[idx]
@@ -492,17 +489,11 @@ def train_image_gan(generator, discriminator, inputs, real, *, content, adv_weig
         if adv_weight:
             xr = real[torch.randint(len(real), (batch_size,), device=device)]
             loss_d = d_loss(discriminator(xr), discriminator(fake.detach()), kind=kind)
-            guard("discriminator", loss_d.item(), step)
-            d_opt.zero_grad(set_to_none=True)
-            loss_d.backward()
-            d_opt.step()
+            _update(func, "discriminator", loss_d, g_opt, d_opt, step, bar)
         loss_g = content(fake, y)
         if adv_weight:
             loss_g = loss_g + adv_weight * g_loss(discriminator(fake), kind=kind)
-        guard("generator", loss_g.item(), step)
-        g_opt.zero_grad(set_to_none=True)
-        loss_g.backward()
-        g_opt.step()
+        _update(func, "generator", loss_g, g_opt, d_opt, step, bar)
         hist.d_loss.append(loss_d.item())
         hist.g_loss.append(loss_g.item())
         bar.update(1)
